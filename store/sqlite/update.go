@@ -1,0 +1,126 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/edgecd/edgecd/store"
+)
+
+// Update implements store.Store. The transaction takes SQLite's write lock
+// up front (BEGIN IMMEDIATE), so a read-modify-write inside fn cannot race
+// another writer.
+func (db *DB) Update(ctx context.Context, fn func(context.Context, store.Tx) error) (int64, error) {
+	sqlTx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	var rev int64
+	if err := sqlTx.QueryRowContext(ctx, `UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev`).Scan(&rev); err != nil {
+		return 0, fmt.Errorf("advance revision: %w", err)
+	}
+	tx := &tx{tx: sqlTx, rev: rev, now: ts(db.now())}
+	if err := fn(ctx, tx); err != nil {
+		return 0, err
+	}
+	if tx.seq == 0 {
+		// Nothing was written: do not burn a revision.
+		return 0, nil
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return 0, fmt.Errorf("commit: %w", err)
+	}
+	db.publish(rev)
+	return rev, nil
+}
+
+type tx struct {
+	tx  *sql.Tx
+	rev int64
+	seq int
+	now string
+}
+
+func (t *tx) Get(ctx context.Context, kind, id string) (store.Record, error) {
+	return get(ctx, t.tx, kind, id)
+}
+
+func (t *tx) List(ctx context.Context, kind string, q store.Query) ([]store.Record, error) {
+	return list(ctx, t.tx, kind, q)
+}
+
+func (t *tx) current(ctx context.Context, kind, id string) (version int64, created string, err error) {
+	err = t.tx.QueryRowContext(ctx, `SELECT version, created FROM records WHERE kind = ? AND id = ?`, kind, id).Scan(&version, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		// A deleted record keeps counting versions, so history stays unique.
+		err = t.tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM history WHERE kind = ? AND id = ?`, kind, id).Scan(&version)
+		return -version, "", err
+	}
+	return version, created, err
+}
+
+func (t *tx) Put(ctx context.Context, kind, id string, body []byte, expect int64) (store.Record, error) {
+	if err := validKey(kind, id); err != nil {
+		return store.Record{}, err
+	}
+	cur, created, err := t.current(ctx, kind, id)
+	if err != nil {
+		return store.Record{}, err
+	}
+	exists := cur > 0
+	switch {
+	case expect == store.NotExists && exists:
+		return store.Record{}, fmt.Errorf("%s %q already exists: %w", kind, id, store.ErrConflict)
+	case expect > 0 && cur != expect:
+		return store.Record{}, fmt.Errorf("%s %q is at version %d, not %d: %w", kind, id, max(cur, 0), expect, store.ErrConflict)
+	}
+	version := max(cur, -cur) + 1
+	if !exists {
+		created = t.now
+	}
+	if body == nil {
+		body = []byte{}
+	}
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO records (kind, id, version, rev, body, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, rev = excluded.rev, body = excluded.body, updated = excluded.updated`,
+		kind, id, version, t.rev, body, created, t.now); err != nil {
+		return store.Record{}, fmt.Errorf("write %s %q: %w", kind, id, err)
+	}
+	if err := t.log(ctx, kind, id, version, false, body, created); err != nil {
+		return store.Record{}, err
+	}
+	return store.Record{Kind: kind, ID: id, Version: version, Rev: t.rev, Body: body, Created: parseTS(created), Updated: parseTS(t.now)}, nil
+}
+
+func (t *tx) Delete(ctx context.Context, kind, id string, expect int64) error {
+	cur, created, err := t.current(ctx, kind, id)
+	if err != nil {
+		return err
+	}
+	if cur <= 0 {
+		return fmt.Errorf("%s %q: %w", kind, id, store.ErrNotFound)
+	}
+	if expect > 0 && cur != expect {
+		return fmt.Errorf("%s %q is at version %d, not %d: %w", kind, id, cur, expect, store.ErrConflict)
+	}
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM records WHERE kind = ? AND id = ?`, kind, id); err != nil {
+		return fmt.Errorf("delete %s %q: %w", kind, id, err)
+	}
+	return t.log(ctx, kind, id, cur+1, true, []byte{}, created)
+}
+
+func (t *tx) log(ctx context.Context, kind, id string, version int64, deleted bool, body []byte, created string) error {
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO history (kind, id, version, rev, deleted, body, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		kind, id, version, t.rev, deleted, body, created, t.now); err != nil {
+		return fmt.Errorf("history of %s %q: %w", kind, id, err)
+	}
+	t.seq++
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO changes (rev, seq, kind, id, version, deleted) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.rev, t.seq, kind, id, version, deleted); err != nil {
+		return fmt.Errorf("change log: %w", err)
+	}
+	return nil
+}
