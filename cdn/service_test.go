@@ -299,7 +299,7 @@ func TestValidatePolicyModes(t *testing.T) {
 	}
 	h := &cdn.ContinuousDeploymentPolicyConfig{
 		StagingDistributionDnsNames: cdn.StagingDistributionDnsNames{Quantity: 1, Items: []string{"d.example"}},
-		TrafficConfig: &cdn.TrafficConfig{Type: cdn.SingleHeader, SingleHeaderConfig: &cdn.ContinuousDeploymentSingleHeaderConfig{Header: "x-env", Value: "s"}},
+		TrafficConfig:               &cdn.TrafficConfig{Type: cdn.SingleHeader, SingleHeaderConfig: &cdn.ContinuousDeploymentSingleHeaderConfig{Header: "x-env", Value: "s"}},
 	}
 	err := cdn.ValidatePolicy(h, cdn.Native)
 	if err == nil || !errors.Is(err, cdn.ErrInvalidArgument) {
