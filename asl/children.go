@@ -1,0 +1,312 @@
+package asl
+
+import "math"
+
+func (s *stepper) parallel(th *Thread, st *State) {
+	eff, f := s.effectiveInput(th, st, nil)
+	if f != nil {
+		s.fail(th, st, f)
+		return
+	}
+	s.emit("ParallelStateStarted", map[string]any{})
+	th.Children = make([]*Thread, len(st.Branches))
+	for i, b := range st.Branches {
+		th.Children[i] = &Thread{Machine: b.ID, State: b.StartAt, Phase: phaseEnter, Input: Value{eff}, Index: i, Vars: copyVars(th.Vars)}
+	}
+	th.Wait, th.Phase = &Wait{Kind: "children"}, phaseWaiting
+	for _, c := range th.Children {
+		s.advance(c)
+		if c.Phase == phaseFailed || s.halted {
+			break // fail fast: later branches never start
+		}
+	}
+	s.childrenChanged(th)
+}
+
+func copyVars(v map[string]Value) map[string]Value {
+	if len(v) == 0 {
+		return nil
+	}
+	m := make(map[string]Value, len(v))
+	for k, x := range v {
+		m[k] = x
+	}
+	return m
+}
+
+func (s *stepper) mapState(th *Thread, st *State) {
+	eff := th.Input.V
+	var items any
+	var f *Failure
+	if jsonataMode(st) {
+		items = eff
+		if st.Items != nil {
+			items, f = st.Items.eval(s.ectx(th, st, eff))
+		}
+	} else if eff, f = s.inputPath(th, st); f == nil {
+		items = eff
+		if st.ItemsPath != nil {
+			items, f = selectPath(st.ItemsPath, Scope{Input: eff, Vars: varsOf(th)}, "ItemsPath")
+		}
+	}
+	if f != nil {
+		s.fail(th, st, f)
+		return
+	}
+	list, ok := items.([]any)
+	if !ok {
+		s.fail(th, st, failure(ErrRuntime, "The items of Map state %q must be a JSON array, got %s", st.Name, typeName(items)))
+		return
+	}
+	th.Items = make([]Value, len(list))
+	for i, x := range list {
+		th.Items[i] = Value{x}
+	}
+	th.Children, th.Started = nil, 0
+	th.Tolerated = st.ToleratedFailureCount != nil || st.ToleratedFailurePercentage != nil
+	s.emit("MapStateStarted", map[string]any{"length": len(list)})
+	th.Wait, th.Phase = &Wait{Kind: "children", Value: &Value{eff}}, phaseWaiting
+	s.childrenChanged(th)
+}
+
+// childrenChanged reacts to children that finished: fail fast, start more
+// Map iterations, or complete the state.
+func (s *stepper) childrenChanged(th *Thread) {
+	st := s.state(th)
+	if st.Type == "Parallel" {
+		s.parallelChanged(th, st)
+		return
+	}
+	s.mapChanged(th, st)
+}
+
+func (s *stepper) parallelChanged(th *Thread, st *State) {
+	done := 0
+	for _, c := range th.Children {
+		switch c.Phase {
+		case phaseFailed:
+			f := c.Failure
+			s.abortChildren(th, "")
+			s.emit("ParallelStateFailed", errorDetails(f.Error, f.Cause))
+			th.Children = nil
+			s.fail(th, st, f)
+			return
+		case phaseDone:
+			done++
+		}
+	}
+	if done < len(th.Children) {
+		for _, c := range th.Children { // start branches held back by fail fast
+			if c.Phase == phaseEnter {
+				s.advance(c)
+			}
+		}
+		if th.Phase == phaseWaiting && s.allFinished(th) {
+			s.parallelChanged(th, st)
+		}
+		return
+	}
+	results := make([]any, len(th.Children))
+	for i, c := range th.Children {
+		results[i] = c.Output.V
+	}
+	th.Children, th.Wait = nil, nil
+	s.emit("ParallelStateSucceeded", map[string]any{})
+	s.complete(th, st, results)
+}
+
+func (s *stepper) allFinished(th *Thread) bool {
+	for _, c := range th.Children {
+		if c.Phase != phaseDone && c.Phase != phaseFailed {
+			return false
+		}
+	}
+	return true
+}
+
+// complete turns a Parallel or Map result array into the state's output.
+func (s *stepper) complete(th *Thread, st *State, results []any) {
+	out, f := s.finishResult(th, st, results)
+	if f != nil {
+		s.fail(th, st, f)
+		return
+	}
+	s.exit(th, st, out, st.Next)
+}
+
+// abortChildren cancels every unfinished child; Map iterations get a
+// MapIterationAborted event.
+func (s *stepper) abortChildren(th *Thread, mapName string) {
+	for _, c := range th.Children {
+		if c.Phase == phaseDone || c.Phase == phaseFailed || c.Phase == phaseAborted {
+			continue
+		}
+		s.cancelAll(c, true)
+		c.Phase = phaseAborted
+		if mapName != "" {
+			s.emit("MapIterationAborted", map[string]any{"name": mapName, "index": c.Index})
+		}
+	}
+}
+
+type mapCounts struct{ running, done, failed int }
+
+func (s *stepper) mapChanged(th *Thread, st *State) {
+	limit, tolCount, tolPct, f := s.mapLimits(th, st)
+	if f != nil {
+		s.abortChildren(th, st.Name)
+		s.finishMapFailed(th, st, f)
+		return
+	}
+	for !s.halted {
+		var n mapCounts
+		for _, c := range th.Children {
+			switch c.Phase {
+			case phaseDone:
+				n.done++
+				if !c.reported() {
+					s.emit("MapIterationSucceeded", map[string]any{"name": st.Name, "index": c.Index})
+					c.markReported()
+				}
+			case phaseFailed:
+				n.failed++
+				if !c.reported() {
+					s.emit("MapIterationFailed", map[string]any{"name": st.Name, "index": c.Index})
+					c.markReported()
+				}
+			default:
+				n.running++
+			}
+		}
+		if n.failed > 0 && s.exceedsTolerance(th, n.failed, tolCount, tolPct) {
+			cause := th.Children[firstFailed(th)].Failure
+			s.abortChildren(th, st.Name)
+			if th.Tolerated {
+				cause = failure(ErrExceedToleratedFailure, "The specified tolerated failure threshold was exceeded")
+			}
+			s.finishMapFailed(th, st, cause)
+			return
+		}
+		if th.Started == len(th.Items) && n.running == 0 {
+			results := make([]any, len(th.Children))
+			for i, c := range th.Children {
+				if c.Phase == phaseDone {
+					results[i] = c.Output.V
+				} else {
+					results[i] = map[string]any{"Error": c.Failure.Error, "Cause": c.Failure.Cause}
+				}
+			}
+			th.Children, th.Items, th.Wait = nil, nil, nil
+			s.emit("MapStateSucceeded", map[string]any{})
+			s.complete(th, st, results)
+			return
+		}
+		if th.Started == len(th.Items) || (limit > 0 && n.running >= limit) {
+			return
+		}
+		f := s.startIteration(th, st)
+		if f != nil {
+			s.abortChildren(th, st.Name)
+			s.finishMapFailed(th, st, f)
+			return
+		}
+	}
+}
+
+func (s *stepper) finishMapFailed(th *Thread, st *State, f *Failure) {
+	s.emit("MapStateFailed", errorDetails(f.Error, f.Cause))
+	th.Children, th.Items = nil, nil
+	s.fail(th, st, f)
+}
+
+func firstFailed(th *Thread) int {
+	for i, c := range th.Children {
+		if c.Phase == phaseFailed {
+			return i
+		}
+	}
+	return 0
+}
+
+func (s *stepper) exceedsTolerance(th *Thread, failed int, count int64, pct float64) bool {
+	if !th.Tolerated {
+		return true
+	}
+	if count >= 0 && int64(failed) > count {
+		return true
+	}
+	if pct >= 0 && len(th.Items) > 0 && float64(failed)*100/float64(len(th.Items)) > pct {
+		return true
+	}
+	return false
+}
+
+// mapLimits resolves MaxConcurrency and the tolerated failure thresholds;
+// -1 means "not set".
+func (s *stepper) mapLimits(th *Thread, st *State) (limit int, count int64, pct float64, f *Failure) {
+	count, pct = -1, -1
+	eval := func(t *Template) (any, *Failure) {
+		return t.eval(s.ectx(th, st, th.Wait.Value.V))
+	}
+	if st.MaxConcurrency != nil {
+		v, f := eval(st.MaxConcurrency)
+		if f != nil {
+			return 0, 0, 0, f
+		}
+		n, ok := toInt(v)
+		if !ok || n < 0 {
+			return 0, 0, 0, failure(ErrRuntime, "MaxConcurrency must be a non-negative integer, got %s", mustJSON(v))
+		}
+		limit = int(min(n, math.MaxInt32))
+	}
+	if st.ToleratedFailureCount != nil {
+		v, f := eval(st.ToleratedFailureCount)
+		if f != nil {
+			return 0, 0, 0, f
+		}
+		n, ok := toInt(v)
+		if !ok || n < 0 {
+			return 0, 0, 0, failure(ErrRuntime, "ToleratedFailureCount must be a non-negative integer, got %s", mustJSON(v))
+		}
+		count = n
+	}
+	if st.ToleratedFailurePercentage != nil {
+		v, f := eval(st.ToleratedFailurePercentage)
+		if f != nil {
+			return 0, 0, 0, f
+		}
+		x, ok := toFloat(v)
+		if !ok || x < 0 || x > 100 {
+			return 0, 0, 0, failure(ErrRuntime, "ToleratedFailurePercentage must be a number from 0 to 100, got %s", mustJSON(v))
+		}
+		pct = x
+	}
+	return limit, count, pct, nil
+}
+
+// startIteration starts the next Map item and runs it as far as it goes.
+func (s *stepper) startIteration(th *Thread, st *State) *Failure {
+	i := th.Started
+	th.Started++
+	item := th.Items[i].V
+	in := item
+	if st.ItemSelector != nil {
+		eff := th.Wait.Value.V
+		c := s.ectx(th, st, eff)
+		c.scope.Context.(map[string]any)["Map"] = map[string]any{"Item": map[string]any{"Index": intNumber(int64(i)), "Value": item}}
+		var f *Failure
+		if in, f = st.ItemSelector.eval(c); f != nil {
+			return f
+		}
+	}
+	c := &Thread{Machine: st.Processor.ID, State: st.Processor.StartAt, Phase: phaseEnter, Input: Value{in}, Index: i, Vars: copyVars(th.Vars)}
+	th.Children = append(th.Children, c)
+	s.emit("MapIterationStarted", map[string]any{"name": st.Name, "index": i})
+	s.advance(c)
+	return nil
+}
+
+// reported marks an iteration whose Succeeded/Failed event was emitted; it
+// reuses Wait so that the mark is part of the stored state.
+func (t *Thread) reported() bool { return t.Wait != nil && t.Wait.Kind == "reported" }
+func (t *Thread) markReported()  { t.Wait = &Wait{Kind: "reported"} }

@@ -1,0 +1,408 @@
+package asl
+
+import (
+	"strings"
+	"time"
+)
+
+const timeFormat = "2006-01-02T15:04:05.000Z"
+
+func (s *stepper) enter(th *Thread) {
+	st := s.state(th)
+	if st == nil {
+		th.Phase, th.Failure = phaseFailed, failure(ErrRuntime, "state %q does not exist", th.State)
+		return
+	}
+	th.Entered = s.env.Now
+	th.Retries, th.RetryCount = nil, 0
+	s.emit(st.Type+"StateEntered", map[string]any{"name": st.Name, "input": mustJSON(th.Input.V), "inputDetails": payloadDetails})
+	th.Phase = phaseRun
+}
+
+func (s *stepper) run(th *Thread) {
+	st := s.state(th)
+	switch st.Type {
+	case "Pass":
+		s.pass(th, st)
+	case "Task":
+		s.task(th, st)
+	case "Choice":
+		s.choice(th, st)
+	case "Wait":
+		s.wait(th, st)
+	case "Succeed":
+		s.succeed(th, st)
+	case "Fail":
+		s.failState(th, st)
+	case "Parallel":
+		s.parallel(th, st)
+	case "Map":
+		s.mapState(th, st)
+	}
+}
+
+// exit leaves the state with output and moves to next (or ends the thread).
+func (s *stepper) exit(th *Thread, st *State, output any, next string) {
+	out := mustJSON(output)
+	if len(out) > MaxPayloadSize {
+		s.fail(th, st, failure(ErrDataLimitExceeded, "The state/task %q returned a result with a size exceeding the maximum number of bytes service limit.", st.Name))
+		return
+	}
+	s.emit(st.Type+"StateExited", map[string]any{"name": st.Name, "output": out, "outputDetails": payloadDetails})
+	if next == "" {
+		th.Phase, th.Output = phaseDone, &Value{output}
+		return
+	}
+	th.State, th.Input, th.Phase = next, Value{output}, phaseEnter
+}
+
+// context builds the context object $$ for a state.
+func (s *stepper) context(th *Thread, st *State) map[string]any {
+	c := s.x.Context
+	return map[string]any{
+		"Execution": map[string]any{
+			"Id": c.ExecutionID, "Input": s.x.Input.V, "Name": c.Name, "RoleArn": c.RoleArn,
+			"StartTime": c.StartTime.UTC().Format(timeFormat), "RedriveCount": intNumber(int64(c.RedriveCount)),
+		},
+		"State": map[string]any{
+			"EnteredTime": th.Entered.UTC().Format(timeFormat), "Name": st.Name,
+			"RetryCount": intNumber(int64(th.RetryCount)),
+		},
+		"StateMachine": map[string]any{"Id": c.StateMachineID, "Name": c.StateMachineName},
+	}
+}
+
+// ectx builds the evaluation context: input is what $ means for JSONPath and
+// $states.input for JSONata.
+func (s *stepper) ectx(th *Thread, st *State, input any) *evalCtx {
+	c := &evalCtx{scope: Scope{Input: input, Context: s.context(th, st)}, env: s.env}
+	if len(th.Vars) > 0 {
+		c.scope.Vars = make(map[string]any, len(th.Vars))
+		for k, v := range th.Vars {
+			c.scope.Vars[k] = v.V
+		}
+	}
+	if st.QueryLanguage == JSONata {
+		c.states = map[string]any{"input": th.Input.V, "context": c.scope.Context}
+	}
+	return c
+}
+
+func jsonataMode(st *State) bool { return st.QueryLanguage == JSONata }
+
+// inputPath applies InputPath (JSONPath only).
+func (s *stepper) inputPath(th *Thread, st *State) (any, *Failure) {
+	if st.DiscardInput {
+		return map[string]any{}, nil
+	}
+	if st.InputPath == nil {
+		return th.Input.V, nil
+	}
+	return selectPath(st.InputPath, Scope{Input: th.Input.V, Vars: varsOf(th)}, "InputPath")
+}
+
+func selectPath(p *Path, sc Scope, field string) (any, *Failure) {
+	v, err := p.Eval(sc)
+	if err != nil {
+		return nil, failure(ErrRuntime, "Invalid path '%s' : No results for path: %s (in %s)", p.src, p.src, field)
+	}
+	return v, nil
+}
+
+func varsOf(th *Thread) map[string]any {
+	if len(th.Vars) == 0 {
+		return nil
+	}
+	m := make(map[string]any, len(th.Vars))
+	for k, v := range th.Vars {
+		m[k] = v.V
+	}
+	return m
+}
+
+// effectiveInput is the value a state works on: InputPath then Parameters
+// in JSONPath, Arguments (default: the input) in JSONata.
+func (s *stepper) effectiveInput(th *Thread, st *State, extra func(map[string]any)) (any, *Failure) {
+	if jsonataMode(st) {
+		if st.Arguments == nil {
+			return th.Input.V, nil
+		}
+		c := s.ectx(th, st, th.Input.V)
+		if extra != nil {
+			extra(c.scope.Context.(map[string]any))
+		}
+		return st.Arguments.eval(c)
+	}
+	eff, f := s.inputPath(th, st)
+	if f != nil || st.Parameters == nil {
+		return eff, f
+	}
+	c := s.ectx(th, st, eff)
+	if extra != nil {
+		extra(c.scope.Context.(map[string]any))
+	}
+	return st.Parameters.eval(c)
+}
+
+// finishResult turns a state's result into its output: ResultSelector,
+// ResultPath and OutputPath in JSONPath, Output in JSONata; and applies
+// Assign (evaluated before any variable changes, alongside Output).
+func (s *stepper) finishResult(th *Thread, st *State, result any) (any, *Failure) {
+	if jsonataMode(st) {
+		c := s.ectx(th, st, th.Input.V)
+		c.states["result"] = result
+		out := result
+		if st.Output != nil {
+			var f *Failure
+			if out, f = st.Output.eval(c); f != nil {
+				return nil, f
+			}
+		}
+		return out, s.assign(th, st.Assign, c)
+	}
+	if st.ResultSelector != nil {
+		var f *Failure
+		if result, f = st.ResultSelector.eval(s.ectx(th, st, result)); f != nil {
+			return nil, f
+		}
+	}
+	if st.Assign != nil {
+		if f := s.assign(th, st.Assign, s.ectx(th, st, result)); f != nil {
+			return nil, f
+		}
+	}
+	out, f := s.resultPath(th.Input.V, result, st.ResultPath, st.DiscardResult)
+	if f != nil {
+		return nil, f
+	}
+	return s.outputPath(th, st, out)
+}
+
+func (s *stepper) resultPath(input, result any, p *Path, discard bool) (any, *Failure) {
+	if discard {
+		return input, nil
+	}
+	if p == nil || len(p.segs) == 0 {
+		return result, nil
+	}
+	out, err := p.set(input, result)
+	if err != nil {
+		return nil, failure(ErrResultPathMatchFailure, "Unable to apply ResultPath %q to input %s: %v", p.src, truncate(mustJSON(input)), err)
+	}
+	return out, nil
+}
+
+func (s *stepper) outputPath(th *Thread, st *State, out any) (any, *Failure) {
+	if st.DiscardOutput {
+		return map[string]any{}, nil
+	}
+	if st.OutputPath == nil {
+		return out, nil
+	}
+	return selectPath(st.OutputPath, Scope{Input: out, Vars: varsOf(th)}, "OutputPath")
+}
+
+// assign evaluates every Assign value first, then sets them together.
+func (s *stepper) assign(th *Thread, t *Template, c *evalCtx) *Failure {
+	if t == nil {
+		return nil
+	}
+	v, f := t.eval(c)
+	if f != nil {
+		return f
+	}
+	m, _ := v.(map[string]any)
+	if th.Vars == nil && len(m) > 0 {
+		th.Vars = make(map[string]Value, len(m))
+	}
+	for k, val := range m {
+		th.Vars[k] = Value{val}
+	}
+	return nil
+}
+
+func (s *stepper) pass(th *Thread, st *State) {
+	if jsonataMode(st) {
+		c := s.ectx(th, st, th.Input.V)
+		out := th.Input.V
+		if st.Output != nil {
+			var f *Failure
+			if out, f = st.Output.eval(c); f != nil {
+				s.fail(th, st, f)
+				return
+			}
+		}
+		if f := s.assign(th, st.Assign, c); f != nil {
+			s.fail(th, st, f)
+			return
+		}
+		s.exit(th, st, out, st.Next)
+		return
+	}
+	result, f := s.effectiveInput(th, st, nil)
+	if f == nil && st.HasResult {
+		result = st.Result.lit
+	}
+	var out any
+	if f == nil {
+		out, f = s.finishResult(th, st, result)
+	}
+	if f != nil {
+		s.fail(th, st, f)
+		return
+	}
+	s.exit(th, st, out, st.Next)
+}
+
+func (s *stepper) succeed(th *Thread, st *State) {
+	if jsonataMode(st) {
+		out := th.Input.V
+		if st.Output != nil {
+			var f *Failure
+			if out, f = st.Output.eval(s.ectx(th, st, th.Input.V)); f != nil {
+				s.fail(th, st, f)
+				return
+			}
+		}
+		s.exit(th, st, out, "")
+		return
+	}
+	eff, f := s.inputPath(th, st)
+	if f == nil {
+		eff, f = s.outputPath(th, st, eff)
+	}
+	if f != nil {
+		s.fail(th, st, f)
+		return
+	}
+	s.exit(th, st, eff, "")
+}
+
+func (s *stepper) failState(th *Thread, st *State) {
+	c := s.ectx(th, st, th.Input.V)
+	var vals [2]string
+	for i, t := range []*Template{st.Error, st.Cause} {
+		if t == nil {
+			continue
+		}
+		v, f := t.eval(c)
+		if f != nil {
+			th.Phase, th.Failure = phaseFailed, f
+			return
+		}
+		str, ok := v.(string)
+		if !ok {
+			th.Phase, th.Failure = phaseFailed, failure(ErrRuntime, "the %s of Fail state %q must be a string, got %s", []string{"error", "cause"}[i], st.Name, typeName(v))
+			return
+		}
+		vals[i] = str
+	}
+	th.Phase, th.Failure = phaseFailed, &Failure{Error: vals[0], Cause: vals[1]}
+}
+
+func (s *stepper) wait(th *Thread, st *State) {
+	eff := th.Input.V
+	var f *Failure
+	if !jsonataMode(st) {
+		if eff, f = s.inputPath(th, st); f != nil {
+			s.fail(th, st, f)
+			return
+		}
+	}
+	until, f := s.waitUntil(th, st, eff)
+	if f != nil {
+		s.fail(th, st, f)
+		return
+	}
+	if !until.After(s.env.Now) {
+		s.waitDone(th, st, eff)
+		return
+	}
+	id := s.newID("timer")
+	s.effect(StartTimer{TimerID: id, At: until})
+	th.Wait, th.Phase = &Wait{Kind: "wait", TimerID: id, Value: &Value{eff}}, phaseWaiting
+}
+
+func (s *stepper) waitUntil(th *Thread, st *State, eff any) (time.Time, *Failure) {
+	c := s.ectx(th, st, eff)
+	if st.Seconds != nil {
+		v, f := st.Seconds.eval(c)
+		if f != nil {
+			return time.Time{}, f
+		}
+		n, ok := toInt(v)
+		if !ok || n < 0 {
+			return time.Time{}, failure(ErrRuntime, "The seconds of Wait state %q must be a non-negative integer, got %s", st.Name, mustJSON(v))
+		}
+		return s.env.Now.Add(time.Duration(n) * time.Second), nil
+	}
+	v, f := st.Timestamp.eval(c)
+	if f != nil {
+		return time.Time{}, f
+	}
+	str, _ := v.(string)
+	t, ok := parseTimestamp(str)
+	if !ok {
+		return time.Time{}, failure(ErrRuntime, "The timestamp of Wait state %q must be an RFC 3339 string, got %s", st.Name, mustJSON(v))
+	}
+	return t, nil
+}
+
+func (s *stepper) waitDone(th *Thread, st *State, eff any) {
+	th.Wait = nil
+	var out any
+	var f *Failure
+	if jsonataMode(st) {
+		c := s.ectx(th, st, th.Input.V)
+		out = th.Input.V
+		if st.Output != nil {
+			out, f = st.Output.eval(c)
+		}
+		if f == nil {
+			f = s.assign(th, st.Assign, c)
+		}
+	} else {
+		if f = s.assign(th, st.Assign, s.ectx(th, st, eff)); f == nil {
+			out, f = s.outputPath(th, st, eff)
+		}
+	}
+	if f != nil {
+		s.fail(th, st, f)
+		return
+	}
+	s.exit(th, st, out, st.Next)
+}
+
+func (s *stepper) timerFired(th *Thread, id string) {
+	st, w := s.state(th), th.Wait
+	switch id {
+	case w.TimerID:
+		if w.Kind == "retry" {
+			th.Wait, th.Phase = nil, phaseRun
+			return
+		}
+		s.waitDone(th, st, w.Value.V)
+	case w.TimeoutTimer, w.HeartbeatTimer:
+		name, cause := ErrTimeout, "The task timed out (TimeoutSeconds elapsed)"
+		if id == w.HeartbeatTimer {
+			name, cause = ErrHeartbeatTimeout, "No heartbeat was received within HeartbeatSeconds"
+		}
+		s.effect(CancelTask{TaskID: w.TaskID})
+		s.stopTaskTimers(w, id)
+		typ, res, _ := resourceParts(st.Resource)
+		s.emit("TaskTimedOut", map[string]any{"resourceType": typ, "resource": res, "error": name, "cause": cause})
+		th.Wait = nil
+		s.fail(th, st, &Failure{Error: name, Cause: cause})
+	}
+}
+
+// stopTaskTimers cancels a task's timeout and heartbeat timers except fired.
+func (s *stepper) stopTaskTimers(w *Wait, fired string) {
+	for _, id := range []string{w.TimeoutTimer, w.HeartbeatTimer} {
+		if id != "" && id != fired {
+			s.effect(CancelTimer{TimerID: id})
+		}
+	}
+}
+
+func isTokenResource(res string) bool { return strings.HasSuffix(res, ".waitForTaskToken") }
