@@ -1,0 +1,180 @@
+package edge
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// entry is one cached object. It is immutable once published except for
+// the lazily built compressed variants and the CLOCK reference bit.
+type entry struct {
+	key      string
+	distID   string
+	path     string // viewer path, for invalidation matching
+	status   int
+	header   http.Header // Content-Type, Cache-Control, ... as the origin gave them
+	etag     string      // quoted
+	modTime  time.Time
+	body     []byte
+	stored   time.Time
+	expires  time.Time
+	ref      atomic.Bool
+	variants [numEncodings]atomic.Pointer[[]byte]
+}
+
+func (e *entry) size() int64 { return int64(len(e.body)) + int64(len(e.key)) + 256 }
+
+// cache is a size-bounded in-memory cache. Lookups are lock-free (sync.Map
+// plus an atomic reference bit); inserts, evictions and purges take a mutex.
+// Eviction is CLOCK, an LRU approximation that needs no write on a hit
+// beyond one atomic store.
+type cache struct {
+	m sync.Map // key -> *entry
+
+	mu    sync.Mutex
+	ring  []*entry
+	index map[*entry]int
+	hand  int
+	size  int64
+	max   int64
+}
+
+func newCache(maxBytes int64) *cache {
+	return &cache{max: maxBytes, index: map[*entry]int{}}
+}
+
+func (c *cache) get(key string, now time.Time) *entry {
+	v, ok := c.m.Load(key)
+	if !ok {
+		return nil
+	}
+	e := v.(*entry)
+	if now.After(e.expires) {
+		return nil
+	}
+	if !e.ref.Load() {
+		e.ref.Store(true)
+	}
+	return e
+}
+
+func (c *cache) put(e *entry) {
+	if c.max <= 0 || e.size() > c.max/8 {
+		return // too big to be worth a slot
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m.Load(e.key); ok {
+		c.removeLocked(old.(*entry))
+	}
+	for c.size+e.size() > c.max && len(c.ring) > 0 {
+		c.evictOneLocked()
+	}
+	c.index[e] = len(c.ring)
+	c.ring = append(c.ring, e)
+	c.size += e.size()
+	c.m.Store(e.key, e)
+}
+
+func (c *cache) evictOneLocked() {
+	for {
+		if c.hand >= len(c.ring) {
+			c.hand = 0
+		}
+		e := c.ring[c.hand]
+		if e.ref.Load() {
+			e.ref.Store(false)
+			c.hand++
+			continue
+		}
+		c.removeLocked(e)
+		return
+	}
+}
+
+func (c *cache) removeLocked(e *entry) {
+	i, ok := c.index[e]
+	if !ok {
+		return
+	}
+	last := len(c.ring) - 1
+	c.ring[i] = c.ring[last]
+	c.index[c.ring[i]] = i
+	c.ring = c.ring[:last]
+	delete(c.index, e)
+	c.size -= e.size()
+	c.m.CompareAndDelete(e.key, e)
+}
+
+// purge drops the entries of distribution distID whose path matches one of
+// the invalidation patterns, returning how many it dropped.
+func (c *cache) purge(distID string, match func(path string) bool) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var victims []*entry
+	for _, e := range c.ring {
+		if e.distID == distID && match(e.path) {
+			victims = append(victims, e)
+		}
+	}
+	for _, e := range victims {
+		c.removeLocked(e)
+	}
+	return len(victims)
+}
+
+// stats returns the entry count and bytes held.
+func (c *cache) stats() (int, int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.ring), c.size
+}
+
+// ttlFor applies a cache policy's bounds to the origin's Cache-Control.
+func ttlFor(p ttlPolicy, cacheControl string) time.Duration {
+	ttl := p.def
+	cc := strings.ToLower(cacheControl)
+	noStore := false
+	var maxAge, sMaxAge int64 = -1, -1
+	for _, d := range strings.Split(cc, ",") {
+		d = strings.TrimSpace(d)
+		switch {
+		case d == "no-store" || d == "no-cache" || d == "private":
+			noStore = true
+		case strings.HasPrefix(d, "s-maxage="):
+			sMaxAge = parseSeconds(d[len("s-maxage="):])
+		case strings.HasPrefix(d, "max-age="):
+			maxAge = parseSeconds(d[len("max-age="):])
+		}
+	}
+	switch {
+	case sMaxAge >= 0:
+		ttl = sMaxAge
+	case maxAge >= 0:
+		ttl = maxAge
+	case noStore:
+		ttl = 0
+	}
+	ttl = min(max(ttl, p.min), p.max)
+	return time.Duration(ttl) * time.Second
+}
+
+func parseSeconds(s string) int64 {
+	var n int64
+	if s == "" {
+		return -1
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int64(c-'0')
+		if n > 1<<40 {
+			return 1 << 40
+		}
+	}
+	return n
+}

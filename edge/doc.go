@@ -1,0 +1,14 @@
+// Package edge is edgecd's data plane: the HTTP server viewers talk to.
+//
+// Per request: Host (domain or alias) -> distribution -> continuous
+// deployment decision (cdn.Route) -> cache behavior -> cache -> origin.
+// Configuration lives in an immutable Snapshot swapped atomically by the
+// Watcher, which follows the store's revision, purges invalidated paths and
+// acknowledges each revision it applied; the request path itself never
+// takes a lock for configuration and never touches the database.
+//
+// Origins are local buckets (an S3 origin whose DomainName names a bucket,
+// read from objstore as plain files) or custom HTTP origins. Cached objects
+// are kept in memory (cache.go), keyed by the serving distribution and its
+// origin, so primary and staging never share an entry.
+package edge

@@ -1,0 +1,148 @@
+package edge
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/edgecd/edgecd/cdn"
+	"github.com/edgecd/edgecd/store"
+)
+
+// Watch keeps the server's snapshot in step with the store until ctx ends:
+// on every new revision it loads a snapshot, purges what new invalidations
+// name, swaps the snapshot in and acknowledges the revision. It also sends a
+// heartbeat so the control plane counts this edge as live. addr is what the
+// edge reports as its address.
+func (s *Server) Watch(ctx context.Context, st store.Store, addr string) error {
+	ch, cancel := st.Subscribe()
+	defer cancel()
+	started := s.opts.Now()
+	applied := int64(-1)
+	beat := time.NewTicker(2 * time.Second)
+	defer beat.Stop()
+	ack := func(rev int64) error {
+		return st.PutEdge(ctx, store.Edge{ID: s.opts.ID, Addr: addr, Started: started, LastSeen: s.opts.Now(), AckedRev: rev})
+	}
+	defer func() {
+		// Leaving: stop counting as live so nothing waits on this edge.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		st.DeleteEdge(ctx, s.opts.ID)
+	}()
+	for {
+		rev, err := st.Rev(ctx)
+		if err != nil {
+			return fmt.Errorf("read revision: %w", err)
+		}
+		if rev != applied {
+			if applied, err = s.sync(ctx, st, applied); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				s.log.Error("edge could not apply configuration", "err", err)
+			} else if err := ack(applied); err != nil && ctx.Err() == nil {
+				s.log.Error("edge could not acknowledge revision", "rev", applied, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		case <-beat.C:
+			// Also catches revisions written by other processes.
+			if err := ack(applied); err != nil && ctx.Err() == nil {
+				s.log.Warn("edge heartbeat failed", "err", err)
+			}
+		}
+	}
+}
+
+// sync applies everything after revision from, returning the revision now
+// applied.
+func (s *Server) sync(ctx context.Context, st store.Store, from int64) (int64, error) {
+	rev, recs, err := st.Snapshot(ctx, cdn.KindDistribution, cdn.KindPolicy)
+	if err != nil {
+		return from, fmt.Errorf("load snapshot: %w", err)
+	}
+	snap, errs := BuildSnapshot(rev, recs)
+	for _, err := range errs {
+		s.log.Error("distribution skipped", "err", err)
+	}
+	if from >= 0 {
+		if err := s.purge(ctx, st, from, rev); err != nil {
+			return from, err
+		}
+	}
+	s.Apply(snap)
+	return rev, nil
+}
+
+// purge applies the invalidations written in (from, to].
+func (s *Server) purge(ctx context.Context, st store.Store, from, to int64) error {
+	for {
+		changes, err := st.Changes(ctx, from, 1000)
+		if err != nil {
+			return fmt.Errorf("read changes: %w", err)
+		}
+		for _, c := range changes {
+			if c.Rev > to {
+				return nil
+			}
+			from = c.Rev
+			if c.Kind != cdn.KindInvalidation || c.Deleted {
+				continue
+			}
+			rec, err := st.Get(ctx, c.Kind, c.ID)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			var inv cdn.Invalidation
+			if err := json.Unmarshal(rec.Body, &inv); err != nil {
+				return fmt.Errorf("invalidation %s: %w", c.ID, err)
+			}
+			distID, _, _ := strings.Cut(c.ID, "/")
+			paths := inv.InvalidationBatch.Paths.Items
+			n := s.cache.purge(distID, func(p string) bool {
+				for _, pat := range paths {
+					if cdn.MatchInvalidation(pat, p) {
+						return true
+					}
+				}
+				return false
+			})
+			s.Stats.Purged.Add(uint64(n))
+		}
+		if len(changes) < 1000 {
+			return nil
+		}
+	}
+}
+
+// StickyKey returns the cluster-wide key for sticky-session cookies,
+// creating it on first use, so that every edge accepts every edge's
+// cookies.
+func StickyKey(ctx context.Context, st store.Store) ([]byte, error) {
+	const kind, id = "edge.secret", "sticky-cookie-key"
+	if rec, err := st.Get(ctx, kind, id); err == nil {
+		return rec.Body, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	_, err := st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.Put(ctx, kind, id, key, store.NotExists)
+		return err
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return StickyKey(ctx, st) // another node created it first
+	}
+	return key, err
+}
