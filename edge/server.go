@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,9 +39,11 @@ type Server struct {
 	codec   cdn.StickyCodec
 	log     *slog.Logger
 
-	idPrefix [6]byte
-	seq      atomic.Uint64
-	Stats    Stats
+	idPrefix  [6]byte
+	seq       atomic.Uint64
+	ready     chan struct{}
+	readyOnce sync.Once
+	Stats     Stats
 }
 
 // Stats are per-side request counters, the data a canary analysis needs.
@@ -83,6 +86,7 @@ func NewServer(buckets Buckets, opts Options) *Server {
 		client:  opts.Client,
 		codec:   cdn.StickyCodec{Key: opts.StickyKey},
 		log:     opts.Logger,
+		ready:   make(chan struct{}),
 	}
 	crand.Read(s.idPrefix[:])
 	return s
@@ -92,7 +96,11 @@ func NewServer(buckets Buckets, opts Options) *Server {
 func (s *Server) Apply(snap *Snapshot) {
 	s.snap.Store(snap)
 	s.Stats.AppliedRev.Store(snap.Rev)
+	s.readyOnce.Do(func() { close(s.ready) })
 }
+
+// Ready is closed once the first snapshot is applied.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
 
 // requestID returns a CloudFront-style request id: unique, cheap.
 func (s *Server) requestID() string {

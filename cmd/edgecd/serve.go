@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/edgecd/edgecd/node"
+)
+
+// nodeFlags are the flags up and serve share.
+type nodeFlags struct {
+	dataDir, edgeAddr, apiAddr, role, logLevel string
+	accessKeyID, secretAccessKey               string
+	native                                     bool
+}
+
+func (f *nodeFlags) register(fs *flag.FlagSet, defEdge, defAPI string) {
+	fs.StringVar(&f.dataDir, "data-dir", ".edgecd", "directory holding the store and the buckets")
+	fs.StringVar(&f.edgeAddr, "edge-addr", defEdge, "viewer (CDN) listen address; port 0 picks a free port")
+	fs.StringVar(&f.apiAddr, "api-addr", defAPI, "AWS-compatible API listen address; port 0 picks a free port")
+	fs.BoolVar(&f.native, "native", false, "lift CloudFront's limits: any weight 0-1, policies at creation")
+	fs.StringVar(&f.accessKeyID, "access-key-id", "", "operator access key id (default: generated once and kept in the data dir)")
+	fs.StringVar(&f.secretAccessKey, "secret-access-key", "", "operator secret access key")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+// checkExposure refuses generated dev credentials on a non-loopback address:
+// anyone on the network could otherwise drive the API.
+func (f *nodeFlags) checkExposure() error {
+	if f.accessKeyID != "" {
+		return nil
+	}
+	for _, a := range []string{f.edgeAddr, f.apiAddr} {
+		host, _, err := net.SplitHostPort(a)
+		if err != nil {
+			return fmt.Errorf("address %q: %w", a, err)
+		}
+		ip := net.ParseIP(host)
+		if host == "localhost" || (ip != nil && ip.IsLoopback()) {
+			continue
+		}
+		return fmt.Errorf("refusing to listen on %s with generated development credentials: pass --access-key-id and --secret-access-key (or bind to 127.0.0.1)", a)
+	}
+	return nil
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f nodeFlags
+	f.register(fs, "127.0.0.1:8080", "127.0.0.1:8081")
+	fs.StringVar(&f.role, "role", node.RoleAll, "all, edge (serve viewers from the shared store) or control (APIs only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := f.checkExposure(); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, f.logLevel)
+	if err != nil {
+		return err
+	}
+	n, err := node.Start(ctx, node.Config{DataDir: f.dataDir, Role: f.role, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, Logger: log})
+	if err != nil {
+		return err
+	}
+	if _, err := node.EnsureAdminKey(ctx, n.Store, n.CDN.Account(), f.accessKeyID, f.secretAccessKey); err != nil {
+		n.Shutdown(context.Background())
+		return err
+	}
+	log.Info("edgecd serving", "role", f.role, "edge", n.EdgeAddr(), "api", n.APIAddr(), "data_dir", f.dataDir)
+	return waitAndShutdown(ctx, n, log)
+}
+
+func waitAndShutdown(ctx context.Context, n *node.Node, log interface{ Info(string, ...any) }) error {
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-n.Errors():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.Shutdown(sctx); err != nil && runErr == nil {
+		runErr = err
+	}
+	return runErr
+}

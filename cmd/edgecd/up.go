@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/edgecd/edgecd/demo"
+	"github.com/edgecd/edgecd/node"
+)
+
+// upInfo is written to <data-dir>/up.json for scripts.
+type upInfo struct {
+	EdgeURL         string     `json:"edge_url"`
+	APIURL          string     `json:"api_url"`
+	AccessKeyID     string     `json:"access_key_id"`
+	SecretAccessKey string     `json:"secret_access_key"`
+	Region          string     `json:"region"`
+	Distributions   []upDistro `json:"distributions"`
+}
+
+type upDistro struct {
+	ID      string `json:"id"`
+	Domain  string `json:"domain"`
+	URL     string `json:"url"`
+	Staging bool   `json:"staging"`
+}
+
+func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f nodeFlags
+	f.register(fs, "127.0.0.1:8080", "127.0.0.1:8081")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := f.checkExposure(); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, f.logLevel)
+	if err != nil {
+		return err
+	}
+	const region = "us-east-1"
+	n, err := node.Start(ctx, node.Config{DataDir: f.dataDir, Role: node.RoleAll, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, Region: region, Logger: log})
+	if err != nil {
+		return err
+	}
+	info, err := prepareUp(ctx, n, &f, region)
+	if err != nil {
+		n.Shutdown(context.Background())
+		return err
+	}
+	printUp(stdout, info, f.accessKeyID == "")
+	return waitAndShutdown(ctx, n, log)
+}
+
+func prepareUp(ctx context.Context, n *node.Node, f *nodeFlags, region string) (upInfo, error) {
+	key, err := node.EnsureAdminKey(ctx, n.Store, n.CDN.Account(), f.accessKeyID, f.secretAccessKey)
+	if err != nil {
+		return upInfo{}, err
+	}
+	d, err := demo.Seed(ctx, n.Store, n.Objects, n.CDN)
+	if err != nil {
+		return upInfo{}, fmt.Errorf("seed the demo: %w", err)
+	}
+	_, edgePort, _ := net.SplitHostPort(n.EdgeAddr())
+	info := upInfo{
+		EdgeURL:         "http://" + n.EdgeAddr(),
+		APIURL:          "http://" + n.APIAddr(),
+		AccessKeyID:     key.AccessKeyID,
+		SecretAccessKey: key.SecretAccessKey,
+		Region:          region,
+		Distributions: []upDistro{
+			{ID: d.PrimaryID, Domain: d.PrimaryDomain, URL: fmt.Sprintf("http://%s:%s/", d.PrimaryDomain, edgePort)},
+			{ID: d.StagingID, Domain: d.StagingDomain, URL: fmt.Sprintf("http://%s:%s/", d.StagingDomain, edgePort), Staging: true},
+		},
+	}
+	body, _ := json.MarshalIndent(info, "", "  ")
+	path := filepath.Join(f.dataDir, "up.json")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(body, '\n'), 0o600); err != nil {
+		return upInfo{}, fmt.Errorf("write %s: %w", path, err)
+	}
+	return info, os.Rename(tmp, path)
+}
+
+func printUp(w io.Writer, info upInfo, generatedKeys bool) {
+	p := info.Distributions[0]
+	fmt.Fprintf(w, `
+edgecd is up.
+
+  Viewer URL (primary)  %s
+  API endpoint          %s
+  Region                %s
+  Access key id         %s
+  Secret access key     %s
+`, p.URL, info.APIURL, info.Region, info.AccessKeyID, info.SecretAccessKey)
+	if generatedKeys {
+		fmt.Fprintf(w, "\n  These are development credentials kept in the data directory: loopback use only.\n")
+	}
+	fmt.Fprintf(w, `
+Try it (S1: the tester reaches staging through the primary's domain):
+  curl %sindex.html                          # v1 App
+  curl -H 'aws-cf-cd-env: staging' %s         # v2 App
+
+Primary %s, staging %s. The same facts are in up.json for scripts.
+Press Ctrl-C to stop; the next "edgecd up" keeps everything.
+`, p.URL, p.URL, p.ID, info.Distributions[1].ID)
+}

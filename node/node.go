@@ -1,0 +1,230 @@
+// Package node assembles a running edgecd process from its parts: the
+// store, the object store, the CDN service, the edge and the API listener.
+// A node has a role: "all" runs everything (the default, and what `edgecd
+// up` uses), "edge" only serves viewers from a shared store, "control" only
+// serves the APIs. cmd/edgecd turns flags into a Config and calls Start.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/edgecd/edgecd/cdn"
+	"github.com/edgecd/edgecd/edge"
+	"github.com/edgecd/edgecd/objstore"
+	"github.com/edgecd/edgecd/store"
+	"github.com/edgecd/edgecd/store/sqlite"
+)
+
+// Roles a node can have.
+const (
+	RoleAll     = "all"
+	RoleEdge    = "edge"
+	RoleControl = "control"
+)
+
+// Config is everything a node needs to start.
+type Config struct {
+	DataDir  string // holds edgecd.db and objects/
+	Role     string
+	EdgeAddr string // viewer listener, e.g. 127.0.0.1:8080 (":0" picks a free port)
+	APIAddr  string // AWS-compatible API listener
+	Native   bool   // lift CloudFront's limits (see cdn.Native)
+	Region   string
+	Account  string
+	// DomainSuffix is appended to distribution labels (default
+	// edgecd.localhost, which resolves to loopback everywhere).
+	DomainSuffix string
+	CacheBytes   int64
+	Logger       *slog.Logger
+}
+
+// Node is a running edgecd process.
+type Node struct {
+	cfg     Config
+	Store   store.Store
+	Objects *objstore.Store
+	CDN     *cdn.Service
+	Edge    *edge.Server
+
+	edgeLn, apiLn net.Listener
+	servers       []*http.Server
+	cancel        context.CancelFunc
+	wg            sync.WaitGroup
+	errs          chan error
+}
+
+// Start opens the store and starts the listeners of cfg.Role.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	if cfg.Role == "" {
+		cfg.Role = RoleAll
+	}
+	if cfg.Role != RoleAll && cfg.Role != RoleEdge && cfg.Role != RoleControl {
+		return nil, fmt.Errorf("unknown role %q: use all, edge or control", cfg.Role)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	n := &Node{cfg: cfg, errs: make(chan error, 4)}
+	ok := false
+	defer func() {
+		if !ok {
+			n.closeAll()
+		}
+	}()
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "edgecd.db"))
+	if err != nil {
+		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+	}
+	n.Store = db
+	if n.Objects, err = objstore.Open(filepath.Join(cfg.DataDir, "objects")); err != nil {
+		return nil, fmt.Errorf("open object store: %w", err)
+	}
+	mode := cdn.Compatible
+	if cfg.Native {
+		mode = cdn.Native
+	}
+	n.CDN = cdn.NewService(db, cdn.Options{Mode: mode, DomainSuffix: cfg.DomainSuffix, Account: cfg.Account})
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	n.cancel = cancel
+	if cfg.Role != RoleControl {
+		if err := n.startEdge(runCtx); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Role != RoleEdge {
+		if err := n.startAPI(); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return n, nil
+}
+
+func (n *Node) startEdge(ctx context.Context) error {
+	key, err := edge.StickyKey(ctx, n.Store)
+	if err != nil {
+		return fmt.Errorf("load sticky-cookie key: %w", err)
+	}
+	host, _ := os.Hostname()
+	n.Edge = edge.NewServer(n.Objects, edge.Options{
+		ID:         fmt.Sprintf("%s-%d", host, os.Getpid()),
+		StickyKey:  key,
+		CacheBytes: n.cfg.CacheBytes,
+		Logger:     n.cfg.Logger.With("part", "edge"),
+	})
+	if n.edgeLn, err = listen(n.cfg.EdgeAddr, "--edge-addr"); err != nil {
+		return err
+	}
+	// Serve only after the first snapshot is in, so the first viewer never
+	// sees a 503 from a node that is merely starting.
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.Edge.Watch(ctx, n.Store, n.edgeLn.Addr().String()); err != nil && !errors.Is(err, context.Canceled) {
+			n.errs <- fmt.Errorf("edge watch: %w", err)
+		}
+	}()
+	select {
+	case <-n.Edge.Ready():
+	case <-time.After(30 * time.Second):
+		return errors.New("edge did not load its first configuration within 30s")
+	}
+	n.serve(n.edgeLn, n.Edge)
+	return nil
+}
+
+func (n *Node) startAPI() error {
+	var err error
+	if n.apiLn, err = listen(n.cfg.APIAddr, "--api-addr"); err != nil {
+		return err
+	}
+	n.serve(n.apiLn, n.apiHandler())
+	return nil
+}
+
+func listen(addr, flagName string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (choose another address with %s, or :0 for a free port)", addr, err, flagName)
+	}
+	return ln, nil
+}
+
+func (n *Node) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(n.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	n.servers = append(n.servers, srv)
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.errs <- fmt.Errorf("serve %s: %w", ln.Addr(), err)
+		}
+	}()
+}
+
+// EdgeAddr is the viewer listener's address ("" for a control node).
+func (n *Node) EdgeAddr() string { return addrOf(n.edgeLn) }
+
+// APIAddr is the API listener's address ("" for an edge node).
+func (n *Node) APIAddr() string { return addrOf(n.apiLn) }
+
+func addrOf(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	return ln.Addr().String()
+}
+
+// Errors delivers fatal errors of background parts.
+func (n *Node) Errors() <-chan error { return n.errs }
+
+// Shutdown stops accepting requests, lets in-flight ones finish (until ctx
+// ends), stops the background loops and closes the stores.
+func (n *Node) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, s := range n.servers {
+		if err := s.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	n.cancel()
+	n.wg.Wait()
+	errs = append(errs, n.closeAll())
+	return errors.Join(errs...)
+}
+
+func (n *Node) closeAll() error {
+	var errs []error
+	if n.cancel != nil {
+		n.cancel()
+	}
+	if n.Objects != nil {
+		errs = append(errs, n.Objects.Close())
+	}
+	if n.Store != nil {
+		errs = append(errs, n.Store.Close())
+	}
+	return errors.Join(errs...)
+}
