@@ -17,6 +17,7 @@ import (
 type corpusCase struct {
 	Name       string                  `json:"name"`
 	Definition json.RawMessage         `json:"definition"`
+	DefText    string                  `json:"definitionText"` // for definitions that are not JSON objects
 	Input      json.RawMessage         `json:"input"`
 	InputText  string                  `json:"inputText"`
 	Tasks      map[string][]taskScript `json:"tasks"`
@@ -83,7 +84,11 @@ func TestConformanceCorpus(t *testing.T) {
 }
 
 func runCase(t *testing.T, c corpusCase) {
-	d, err := Parse(c.Definition)
+	def := []byte(c.Definition)
+	if c.DefText != "" {
+		def = []byte(c.DefText)
+	}
+	d, err := Parse(def)
 	if c.Invalid != nil {
 		var ve *ValidationError
 		if !errors.As(err, &ve) {
