@@ -126,13 +126,6 @@ func (c *cache) purge(distID string, match func(path string) bool) int {
 	return len(victims)
 }
 
-// stats returns the entry count and bytes held.
-func (c *cache) stats() (int, int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.ring), c.size
-}
-
 // ttlFor applies a cache policy's bounds to the origin's Cache-Control.
 func ttlFor(p ttlPolicy, cacheControl string) time.Duration {
 	ttl := p.def
