@@ -62,7 +62,7 @@ func (s *stepper) mapState(th *Thread, st *State) {
 	for i, x := range list {
 		th.Items[i] = Value{x}
 	}
-	th.Children, th.Started = nil, 0
+	th.Children, th.Started, th.Scanned, th.Finished, th.FailedN = nil, 0, 0, 0, 0
 	th.Tolerated = st.ToleratedFailureCount != nil || st.ToleratedFailurePercentage != nil
 	s.emit("MapStateStarted", map[string]any{"length": len(list)})
 	th.Wait, th.Phase = &Wait{Kind: "children", Value: &Value{eff}}, phaseWaiting
@@ -149,7 +149,7 @@ func (s *stepper) abortChildren(th *Thread, mapName string) {
 	}
 }
 
-type mapCounts struct{ running, done, failed int }
+type mapCounts struct{ running, failed int }
 
 func (s *stepper) mapChanged(th *Thread, st *State) {
 	limit, tolCount, tolPct, f := s.mapLimits(th, st)
@@ -159,25 +159,8 @@ func (s *stepper) mapChanged(th *Thread, st *State) {
 		return
 	}
 	for !s.halted {
-		var n mapCounts
-		for _, c := range th.Children {
-			switch c.Phase {
-			case phaseDone:
-				n.done++
-				if !c.reported() {
-					s.emit("MapIterationSucceeded", map[string]any{"name": st.Name, "index": c.Index})
-					c.markReported()
-				}
-			case phaseFailed:
-				n.failed++
-				if !c.reported() {
-					s.emit("MapIterationFailed", map[string]any{"name": st.Name, "index": c.Index})
-					c.markReported()
-				}
-			default:
-				n.running++
-			}
-		}
+		s.scanIterations(th, st)
+		n := mapCounts{running: len(th.Children) - th.Finished, failed: th.FailedN}
 		if n.failed > 0 && s.exceedsTolerance(th, n.failed, tolCount, tolPct) {
 			cause := th.Children[firstFailed(th)].Failure
 			s.abortChildren(th, st.Name)
@@ -210,6 +193,32 @@ func (s *stepper) mapChanged(th *Thread, st *State) {
 			s.finishMapFailed(th, st, f)
 			return
 		}
+	}
+}
+
+// scanIterations reports iterations that finished since the last scan. It
+// starts at the first unreported child, so iterations that finish in order
+// cost O(1) each rather than a rescan of all of them.
+func (s *stepper) scanIterations(th *Thread, st *State) {
+	for i := th.Scanned; i < len(th.Children); i++ {
+		c := th.Children[i]
+		if c.reported() {
+			continue
+		}
+		switch c.Phase {
+		case phaseDone:
+			s.emit("MapIterationSucceeded", map[string]any{"name": st.Name, "index": c.Index})
+		case phaseFailed:
+			s.emit("MapIterationFailed", map[string]any{"name": st.Name, "index": c.Index})
+			th.FailedN++
+		default:
+			continue
+		}
+		c.markReported()
+		th.Finished++
+	}
+	for th.Scanned < len(th.Children) && th.Children[th.Scanned].reported() {
+		th.Scanned++
 	}
 }
 
@@ -291,11 +300,11 @@ func (s *stepper) startIteration(th *Thread, st *State) *Failure {
 	item := th.Items[i].V
 	in := item
 	if st.ItemSelector != nil {
-		eff := th.Wait.Value.V
-		c := s.ectx(th, st, eff)
-		c.scope.Context.(map[string]any)["Map"] = map[string]any{"Item": map[string]any{"Index": intNumber(int64(i)), "Value": item}}
+		mapItem := func(ctx map[string]any) {
+			ctx["Map"] = map[string]any{"Item": map[string]any{"Index": intNumber(int64(i)), "Value": item}}
+		}
 		var f *Failure
-		if in, f = st.ItemSelector.eval(c); f != nil {
+		if in, f = st.ItemSelector.eval(s.ectx(th, st, th.Wait.Value.V, mapItem)); f != nil {
 			return f
 		}
 	}

@@ -67,6 +67,9 @@ type Thread struct {
 	Children  []*Thread `json:"children,omitempty"`
 	Items     []Value   `json:"items,omitempty"`
 	Started   int       `json:"started,omitempty"` // Map items started so far
+	Scanned   int       `json:"scanned,omitempty"` // leading children already reported
+	Finished  int       `json:"finished,omitempty"`
+	FailedN   int       `json:"failedN,omitempty"`
 	Tolerated bool      `json:"tolerated,omitempty"`
 }
 

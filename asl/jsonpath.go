@@ -268,6 +268,9 @@ type Scope struct {
 	Input   any
 	Context any
 	Vars    map[string]any
+	// context builds Context on first use when Context is nil: most
+	// templates never read $$, and building it costs allocations.
+	context func() any
 }
 
 // Eval evaluates the path. A definite path returns the one node it selects or
@@ -278,6 +281,9 @@ func (p *Path) Eval(sc Scope) (any, error) {
 	switch p.root {
 	case rootContext:
 		root = sc.Context
+		if root == nil && sc.context != nil {
+			root = sc.context()
+		}
 	case rootVar:
 		v, ok := sc.Vars[p.varName]
 		if !ok {

@@ -73,17 +73,24 @@ func (s *stepper) context(th *Thread, st *State) map[string]any {
 }
 
 // ectx builds the evaluation context: input is what $ means for JSONPath and
-// $states.input for JSONata.
-func (s *stepper) ectx(th *Thread, st *State, input any) *evalCtx {
-	c := &evalCtx{scope: Scope{Input: input, Context: s.context(th, st)}, env: s.env}
-	if len(th.Vars) > 0 {
-		c.scope.Vars = make(map[string]any, len(th.Vars))
-		for k, v := range th.Vars {
-			c.scope.Vars[k] = v.V
+// $states.input for JSONata. extra, if set, adds fields to the context object
+// ($$.Task, $$.Map) when it is built.
+func (s *stepper) ectx(th *Thread, st *State, input any, extra ...func(map[string]any)) *evalCtx {
+	c := &evalCtx{scope: Scope{Input: input, Vars: varsOf(th)}, env: s.env}
+	var built map[string]any
+	c.scope.context = func() any {
+		if built == nil {
+			built = s.context(th, st)
+			for _, f := range extra {
+				if f != nil {
+					f(built)
+				}
+			}
 		}
+		return built
 	}
 	if st.QueryLanguage == JSONata {
-		c.states = map[string]any{"input": th.Input.V, "context": c.scope.Context}
+		c.states = map[string]any{"input": th.Input.V, "context": c.scope.context()}
 	}
 	return c
 }
@@ -127,21 +134,13 @@ func (s *stepper) effectiveInput(th *Thread, st *State, extra func(map[string]an
 		if st.Arguments == nil {
 			return th.Input.V, nil
 		}
-		c := s.ectx(th, st, th.Input.V)
-		if extra != nil {
-			extra(c.scope.Context.(map[string]any))
-		}
-		return st.Arguments.eval(c)
+		return st.Arguments.eval(s.ectx(th, st, th.Input.V, extra))
 	}
 	eff, f := s.inputPath(th, st)
 	if f != nil || st.Parameters == nil {
 		return eff, f
 	}
-	c := s.ectx(th, st, eff)
-	if extra != nil {
-		extra(c.scope.Context.(map[string]any))
-	}
-	return st.Parameters.eval(c)
+	return st.Parameters.eval(s.ectx(th, st, eff, extra))
 }
 
 // finishResult turns a state's result into its output: ResultSelector,

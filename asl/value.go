@@ -47,6 +47,9 @@ func decode(b []byte) (any, error) {
 
 // marshal encodes without HTML escaping, as Step Functions does.
 func marshal(v any) ([]byte, error) {
+	if b, ok := appendJSON(nil, v); ok {
+		return b, nil
+	}
 	var buf bytes.Buffer
 	e := json.NewEncoder(&buf)
 	e.SetEscapeHTML(false)
