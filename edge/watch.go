@@ -28,6 +28,11 @@ func (s *Server) Watch(ctx context.Context, st store.Store, addr string) error {
 	ack := func(rev int64) error {
 		return st.PutEdge(ctx, store.Edge{ID: s.opts.ID, Addr: addr, Started: started, LastSeen: s.opts.Now(), AckedRev: rev})
 	}
+	// Register before applying anything, so that nobody mistakes a change
+	// for deployed while this edge is still loading.
+	if err := ack(0); err != nil {
+		return fmt.Errorf("register edge: %w", err)
+	}
 	defer func() {
 		// Leaving: stop counting as live so nothing waits on this edge.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)

@@ -69,6 +69,14 @@ func prepareUp(ctx context.Context, n *node.Node, f *nodeFlags, region string) (
 	if err != nil {
 		return upInfo{}, fmt.Errorf("seed the demo: %w", err)
 	}
+	// Print nothing the edge does not serve yet.
+	rev, err := n.Store.Rev(ctx)
+	if err != nil {
+		return upInfo{}, err
+	}
+	if err := n.CDN.WaitDeployed(ctx, rev); err != nil {
+		return upInfo{}, fmt.Errorf("wait for the edge to apply the demo: %w", err)
+	}
 	_, edgePort, _ := net.SplitHostPort(n.EdgeAddr())
 	info := upInfo{
 		EdgeURL:         "http://" + n.EdgeAddr(),
