@@ -19,6 +19,7 @@ type Env struct {
 	UUID func() string
 	// TaskToken returns a token for a task whose resource ends with
 	// ".waitForTaskToken"; it lands in $$.Task.Token and ScheduleTask.Token.
+	// Nil derives a predictable token from the task id (tests only).
 	TaskToken func() string
 	// MaxHistoryEvents fails the execution when its history grows past this
 	// many events, as the cloud does at 25,000. 0 means 25,000; -1 no limit.
@@ -42,9 +43,12 @@ func (e *Env) uuid() string {
 	return e.UUID()
 }
 
-func (e *Env) token() string {
+// token returns a task token. Without Env.TaskToken it derives a
+// predictable one from the task id, which is fine for tests only: an executor
+// must supply unguessable tokens.
+func (e *Env) token(taskID string) string {
 	if e.TaskToken == nil {
-		return ""
+		return "token-" + taskID
 	}
 	return e.TaskToken()
 }

@@ -34,6 +34,8 @@ type stepper struct {
 	out    []Effect
 	limit  int64
 	halted bool
+
+	execCtx, machineCtx map[string]any // shared parts of $$, built on first use
 }
 
 func newStepper(d *Definition, x *Execution, env *Env) *stepper {

@@ -246,6 +246,9 @@ func (p *Path) parseBracket(s string) (segment, string, error) {
 
 // readQuoted reads a '...' or "..." string with backslash escapes.
 func readQuoted(s string) (string, string, error) {
+	if s == "" || (s[0] != '\'' && s[0] != '"') {
+		return "", "", fmt.Errorf("expected a quoted name")
+	}
 	q := s[0]
 	var b strings.Builder
 	for i := 1; i < len(s); i++ {

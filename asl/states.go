@@ -56,19 +56,24 @@ func (s *stepper) exit(th *Thread, st *State, output any, next string) {
 	th.State, th.Input, th.Phase = next, Value{output}, phaseEnter
 }
 
-// context builds the context object $$ for a state.
+// context builds the context object $$ for a state. The Execution and
+// StateMachine parts are the same for every state and built once per call.
 func (s *stepper) context(th *Thread, st *State) map[string]any {
-	c := s.x.Context
-	return map[string]any{
-		"Execution": map[string]any{
+	if s.execCtx == nil {
+		c := s.x.Context
+		s.execCtx = map[string]any{
 			"Id": c.ExecutionID, "Input": s.x.Input.V, "Name": c.Name, "RoleArn": c.RoleArn,
 			"StartTime": c.StartTime.UTC().Format(timeFormat), "RedriveCount": intNumber(int64(c.RedriveCount)),
-		},
+		}
+		s.machineCtx = map[string]any{"Id": c.StateMachineID, "Name": c.StateMachineName}
+	}
+	return map[string]any{
+		"Execution": s.execCtx,
 		"State": map[string]any{
 			"EnteredTime": th.Entered.UTC().Format(timeFormat), "Name": st.Name,
 			"RetryCount": intNumber(int64(th.RetryCount)),
 		},
-		"StateMachine": map[string]any{"Id": c.StateMachineID, "Name": c.StateMachineName},
+		"StateMachine": s.machineCtx,
 	}
 }
 

@@ -7,9 +7,10 @@ import (
 )
 
 func (s *stepper) task(th *Thread, st *State) {
+	id := s.newID("task")
 	token := ""
 	if isTokenResource(st.Resource) {
-		token = s.env.token()
+		token = s.env.token(id)
 	}
 	withToken := func(ctx map[string]any) {
 		if token != "" {
@@ -45,7 +46,6 @@ func (s *stepper) task(th *Thread, st *State) {
 		}
 		creds = json.RawMessage(mustJSON(v))
 	}
-	id := s.newID("task")
 	typ, res, region := resourceParts(st.Resource)
 	d := map[string]any{"resourceType": typ, "resource": res, "region": region, "parameters": pj}
 	if timeout > 0 {
