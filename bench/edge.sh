@@ -71,7 +71,9 @@ cat >"$work/Caddyfile" <<CADDY
 {
   admin off
   auto_https off
-  log { output discard }
+  log {
+    output discard
+  }
 }
 http://127.0.0.1:$CP {
   root * $ROOT
@@ -80,7 +82,10 @@ http://127.0.0.1:$CP {
 CADDY
 GOMAXPROCS=1 taskset -c 0 caddy run --config "$work/Caddyfile" --adapter caddyfile >"$work/caddy.log" 2>&1 &
 pids+=($!)
-sleep 1.5
+for port in $EP $NP $CP; do
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.05; done
+  curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "a server on port $port did not start; logs in $work" >&2; cat "$work"/*.log "$work"/*.err 2>/dev/null >&2; exit 1; }
+done
 
 run_wrk() { # url [host] -> "rps p99ms"
   local url=$1 host=${2:-}

@@ -22,6 +22,7 @@ func BenchmarkServeHit(b *testing.B) {
 	p, _ := h.staged(&cdn.TrafficConfig{Type: cdn.SingleWeight, SingleWeightConfig: &cdn.ContinuousDeploymentSingleWeightConfig{
 		Weight: 0.15, SessionStickinessConfig: &cdn.SessionStickinessConfig{IdleTTL: 300, MaximumTTL: 600}}})
 	b.ReportAllocs()
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		req := httptest.NewRequest(http.MethodGet, "/bench-1k.bin", nil)
 		req.Host = p.DomainName
