@@ -11,18 +11,20 @@ import (
 // entry is one cached object. It is immutable once published except for
 // the lazily built compressed variants and the CLOCK reference bit.
 type entry struct {
-	key      string
-	distID   string
-	path     string // viewer path, for invalidation matching
-	status   int
-	header   http.Header // Content-Type, Cache-Control, ... as the origin gave them
-	etag     string      // quoted
-	modTime  time.Time
-	body     []byte
-	stored   time.Time
-	expires  time.Time
-	ref      atomic.Bool
-	variants [numEncodings]atomic.Pointer[[]byte]
+	key     string
+	distID  string
+	path    string // viewer path, for invalidation matching
+	status  int
+	header  http.Header // Content-Type, Cache-Control, ... as the origin gave them
+	etag    string      // quoted
+	modTime time.Time
+	// lastModified is modTime formatted once for the Last-Modified header.
+	lastModified []string
+	body         []byte
+	stored       time.Time
+	expires      time.Time
+	ref          atomic.Bool
+	variants     [numEncodings]atomic.Pointer[[]byte]
 }
 
 func (e *entry) size() int64 { return int64(len(e.body)) + int64(len(e.key)) + 256 }

@@ -47,6 +47,9 @@ func (s *Server) lookup(r *http.Request, d *dist, b *behavior, path string, now 
 		key: key, distID: d.id, path: path, status: f.status, header: f.header,
 		etag: f.etag, modTime: f.modTime, body: f.body, stored: now, expires: now.Add(ttl),
 	}
+	if !f.modTime.IsZero() {
+		e.lastModified = []string{f.modTime.UTC().Format(http.TimeFormat)}
+	}
 	s.cache.put(e)
 	return nil, f, nil
 }

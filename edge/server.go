@@ -164,7 +164,9 @@ func (s *Server) route(st *site, r *http.Request, now time.Time) (cdn.Side, *cdn
 		return cdn.Primary, nil
 	}
 	v := cdn.Viewer{Header: r.Header.Get}
-	if c, err := r.Cookie(cdn.StickyCookie); err == nil {
+	if tc := st.policy.TrafficConfig; tc == nil || tc.SingleWeightConfig == nil || tc.SingleWeightConfig.SessionStickinessConfig == nil {
+		// No session state to read.
+	} else if c, err := r.Cookie(cdn.StickyCookie); err == nil {
 		if sticky, ok := s.codec.Decode(st.primary.id, c.Value); ok {
 			v.Sticky = &sticky
 		}
@@ -319,7 +321,37 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, b *behavior, e *e
 	if etag != "" {
 		h["Etag"] = []string{etag}
 	}
+	if plainRequest(r) {
+		// The common case: no validators, no range. Skip ServeContent's
+		// parsing and formatting.
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+		h["Accept-Ranges"] = []string{"bytes"}
+		if e != nil {
+			h["Last-Modified"] = e.lastModified
+		} else if !modTime.IsZero() {
+			h["Last-Modified"] = []string{modTime.UTC().Format(http.TimeFormat)}
+		}
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			w.Write(body)
+		}
+		return
+	}
 	http.ServeContent(w, r, "", modTime, bytes.NewReader(body))
+}
+
+// plainRequest reports whether a GET or HEAD carries no header that makes
+// the answer conditional or partial.
+func plainRequest(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	for _, name := range [...]string{"Range", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "If-Range"} {
+		if _, ok := r.Header[name]; ok {
+			return false
+		}
+	}
+	return true
 }
 
 func (f *fetched) bodyOrEntry(e *entry) ([]byte, string, time.Time) {
