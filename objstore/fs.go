@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,22 +30,47 @@ func openDirAt(parent int, name string) (int, error) {
 	}
 }
 
-// walkDirs opens the directory reached from base through segs. With create it
-// makes missing directories (and syncs their parents so the new entries
-// survive a crash). The caller closes the returned descriptor.
-func walkDirs(base int, segs []string, create bool) (int, error) {
+// walkDirs opens the directory reached from base through segs, following
+// no link. The caller closes the returned descriptor.
+func walkDirs(base int, segs []string) (int, error) {
 	fd, err := unix.Dup(base)
 	if err != nil {
 		return -1, err
 	}
 	for _, s := range segs {
 		next, err := openDirAt(fd, s)
-		if err == unix.ENOENT && create {
-			if err = unix.Mkdirat(fd, s, 0o755); err == nil || err == unix.EEXIST {
+		unix.Close(fd)
+		if err != nil {
+			return -1, err
+		}
+		fd = next
+	}
+	return fd, nil
+}
+
+// makeDirs opens the directory reached from base through segs, creating
+// what is missing (and syncing the parents of new directories so their
+// entries survive a crash). Usually the directories exist and one openat2
+// finds them.
+func (s *Store) makeDirs(base int, segs []string) (int, error) {
+	if len(segs) > 0 {
+		fd, err := s.openBeneath(base, segs, dirFlags)
+		if err != unix.ENOENT {
+			return fd, err
+		}
+	}
+	fd, err := unix.Dup(base)
+	if err != nil {
+		return -1, err
+	}
+	for _, seg := range segs {
+		next, err := openDirAt(fd, seg)
+		if err == unix.ENOENT {
+			if err = unix.Mkdirat(fd, seg, 0o755); err == nil || err == unix.EEXIST {
 				if err == nil {
-					_ = unix.Fsync(fd)
+					s.syncDir(fd)
 				}
-				next, err = openDirAt(fd, s)
+				next, err = openDirAt(fd, seg)
 			}
 		}
 		unix.Close(fd)
@@ -64,42 +90,57 @@ func isConflict(err error) bool {
 		errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EEXIST) || errors.Is(err, unix.ENOTEMPTY)
 }
 
-// openFileAt opens a regular file below dir for reading, refusing links and
-// anything that is not a regular file.
-func openFileAt(dir int, name, display string) (*os.File, error) {
-	var fd int
-	var err error
-	for {
-		fd, err = unix.Openat(dir, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
+const fileFlags = unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_CLOEXEC |
+	unix.O_NONBLOCK // so a FIFO planted in a bucket cannot block the open; regular files ignore it
+
+// openFile opens the regular file at segs below dir for reading, following
+// no symbolic link on the way. It returns the file's stat alongside. A
+// directory, device or FIFO fails with EISDIR.
+func (s *Store) openFile(dir int, segs []string, display string) (*os.File, unix.Stat_t, error) {
 	var st unix.Stat_t
+	fd, err := s.openBeneath(dir, segs, fileFlags)
+	if err != nil {
+		return nil, st, err
+	}
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		return nil, err
+		return nil, st, err
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		unix.Close(fd)
-		return nil, unix.EISDIR
+		return nil, st, unix.EISDIR
 	}
-	// O_NONBLOCK only guarded against a FIFO; regular files ignore it, but
-	// clear it so the descriptor behaves normally in os.File.
-	if flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil {
-		_, _ = unix.FcntlInt(uintptr(fd), unix.F_SETFL, flags&^unix.O_NONBLOCK)
+	return os.NewFile(uintptr(fd), display), st, nil
+}
+
+// openBeneath opens the path segs below dir with flags, with openat2 where
+// the kernel has it, else by walking the directories one at a time.
+func (s *Store) openBeneath(dir int, segs []string, flags int) (int, error) {
+	if !s.noOpenat2.Load() {
+		fd, err, ok := openat2Beneath(dir, strings.Join(segs, "/"), flags)
+		if ok {
+			return fd, err
+		}
+		s.noOpenat2.Store(true)
 	}
-	return os.NewFile(uintptr(fd), display), nil
+	parent, err := walkDirs(dir, segs[:len(segs)-1])
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(parent)
+	for {
+		fd, err := unix.Openat(parent, segs[len(segs)-1], flags, 0)
+		if err != unix.EINTR {
+			return fd, err
+		}
+	}
 }
 
 // removeEmptyDirs removes the directories segs (relative to base) from the
 // deepest up while they are empty. It stops at the first one that is not.
 func removeEmptyDirs(base int, segs []string) {
 	for n := len(segs); n > 0; n-- {
-		parent, err := walkDirs(base, segs[:n-1], false)
+		parent, err := walkDirs(base, segs[:n-1])
 		if err != nil {
 			return
 		}

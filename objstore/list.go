@@ -91,8 +91,11 @@ func (s *Store) List(ctx context.Context, bucket string, opts ListOptions) (List
 		}
 	}
 	res.Objects = make([]ObjectInfo, 0, len(keys))
+	data, meta := dirCursor{base: bfd, fd: -1}, dirCursor{base: s.metaFD, fd: -1}
+	defer data.close()
+	defer meta.close()
 	for _, k := range keys {
-		info, err := s.statIn(bfd, bucket, k)
+		info, err := s.statListed(&data, &meta, bucket, k)
 		if err != nil {
 			continue // deleted since it was listed
 		}
@@ -101,26 +104,28 @@ func (s *Store) List(ctx context.Context, bucket string, opts ListOptions) (List
 	return res, nil
 }
 
-// statIn describes a key found by a listing. It avoids opening the data file
-// when the stored metadata matches it.
-func (s *Store) statIn(bfd int, bucket, key string) (ObjectInfo, error) {
+// statListed describes a key found by a listing. Keys of a page come
+// grouped by directory, so the cursors keep the current data and metadata
+// directories open, and the data file itself is not opened when the stored
+// metadata matches it.
+func (s *Store) statListed(data, meta *dirCursor, bucket, key string) (ObjectInfo, error) {
 	kp, err := parseKey(key)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	dir, err := walkDirs(bfd, kp.dirs, false)
+	dir, err := data.open(kp.dirs)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
+	mdir, merr := meta.open(kp.under(bucket)[:len(kp.dirs)+1])
 	mu := s.keyLock(bucket, key)
 	mu.RLock()
 	var st unix.Stat_t
 	err = unix.Fstatat(dir, kp.base, &st, unix.AT_SYMLINK_NOFOLLOW)
-	unix.Close(dir)
 	var doc metaDoc
 	ok := false
-	if err == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
-		doc, ok = s.readMeta(bucket, kp)
+	if err == nil && merr == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
+		doc, ok = readMetaIn(mdir, kp.base)
 		ok = ok && doc.File == statIdentity(&st)
 	}
 	mu.RUnlock()
@@ -131,6 +136,34 @@ func (s *Store) statIn(bfd int, bucket, key string) (ObjectInfo, error) {
 		}, nil
 	}
 	return s.Stat(context.Background(), bucket, key)
+}
+
+// dirCursor keeps the last directory opened below base.
+type dirCursor struct {
+	base int
+	path string
+	fd   int
+}
+
+func (c *dirCursor) open(segs []string) (int, error) {
+	path := strings.Join(segs, "/")
+	if c.fd >= 0 && c.path == path {
+		return c.fd, nil
+	}
+	c.close()
+	fd, err := walkDirs(c.base, segs)
+	if err != nil {
+		return -1, err
+	}
+	c.fd, c.path = fd, path
+	return fd, nil
+}
+
+func (c *dirCursor) close() {
+	if c.fd >= 0 {
+		unix.Close(c.fd)
+		c.fd = -1
+	}
 }
 
 // walker yields the keys of a bucket in S3 order, depth first over a stack
@@ -193,7 +226,7 @@ func (w *walker) push(dir string) error {
 	if dir != "" {
 		segs = strings.Split(strings.TrimSuffix(dir, "/"), "/")
 	}
-	fd, err := walkDirs(w.bfd, segs, false)
+	fd, err := walkDirs(w.bfd, segs)
 	if err != nil {
 		return nil
 	}

@@ -86,24 +86,38 @@ type metaDoc struct {
 // readMeta reads the metadata document of kp, or returns ok=false when it is
 // missing or unreadable (both mean: recompute).
 func (s *Store) readMeta(bucket string, kp keyPath) (metaDoc, bool) {
-	var doc metaDoc
-	mfd, err := s.metaFD(bucket, false)
+	f, _, err := s.openFile(s.metaFD, kp.under(bucket), kp.base)
 	if err != nil {
-		return doc, false
-	}
-	defer unix.Close(mfd)
-	dir, err := walkDirs(mfd, kp.dirs, false)
-	if err != nil {
-		return doc, false
-	}
-	defer unix.Close(dir)
-	f, err := openFileAt(dir, kp.base, kp.base)
-	if err != nil {
-		return doc, false
+		return metaDoc{}, false
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
-	if err != nil || json.Unmarshal(b, &doc) != nil || doc.V != 1 {
+	return decodeMeta(f)
+}
+
+// readMetaIn reads the metadata document name in the open directory dir.
+func readMetaIn(dir int, name string) (metaDoc, bool) {
+	fd, err := unix.Openat(dir, name, fileFlags, 0)
+	if err != nil {
+		return metaDoc{}, false
+	}
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	return decodeMeta(f)
+}
+
+func decodeMeta(f *os.File) (metaDoc, bool) {
+	var doc metaDoc
+	var buf [4096]byte
+	n, err := io.ReadFull(f, buf[:])
+	b := buf[:n]
+	if err == nil { // longer than the buffer: unusual (large user metadata)
+		rest, err := io.ReadAll(io.LimitReader(f, 64<<10))
+		if err != nil {
+			return doc, false
+		}
+		b = append(b, rest...)
+	}
+	if json.Unmarshal(b, &doc) != nil || doc.V != 1 {
 		return metaDoc{}, false
 	}
 	return doc, true
@@ -152,12 +166,8 @@ func (s *Store) writeMeta(bucket string, kp keyPath, doc metaDoc) error {
 func (s *Store) placeMeta(bucket string, kp keyPath, f *os.File) error {
 	s.prune.RLock()
 	defer s.prune.RUnlock()
-	mfd, err := s.metaFD(bucket, true)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(mfd)
-	dir, err := walkDirs(mfd, kp.dirs, true)
+	segs := kp.under(bucket)
+	dir, err := s.makeDirs(s.metaFD, segs[:len(segs)-1])
 	if err != nil {
 		return err
 	}
@@ -189,12 +199,12 @@ func (s *Store) clearMetaObstacle(bucket string, kp keyPath) {
 
 // removeMeta deletes the metadata of kp and the directories it leaves empty.
 func (s *Store) removeMeta(bucket string, kp keyPath) {
-	mfd, err := s.metaFD(bucket, false)
+	mfd, err := s.bucketMetaFD(bucket)
 	if err != nil {
 		return
 	}
 	defer unix.Close(mfd)
-	if dir, err := walkDirs(mfd, kp.dirs, false); err == nil {
+	if dir, err := walkDirs(mfd, kp.dirs); err == nil {
 		_ = unix.Unlinkat(dir, kp.base, 0)
 		unix.Close(dir)
 		s.prune.Lock()
@@ -207,37 +217,29 @@ func (s *Store) removeMeta(bucket string, kp keyPath) {
 // metadata if that was written for exactly this file (same inode, size and
 // mtime), else it returns ok=false. Callers hold the key's read lock, so no
 // writer in this process is between its two renames.
-func (s *Store) describe(bucket, key string, kp keyPath, f *os.File) (info ObjectInfo, ok bool, err error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return ObjectInfo{}, false, err
-	}
-	info = ObjectInfo{Bucket: bucket, Key: key, Size: fi.Size(), LastModified: fi.ModTime()}
-	if doc, found := s.readMeta(bucket, kp); found && doc.File == identityOf(fi) {
+func (s *Store) describe(bucket, key string, kp keyPath, st *unix.Stat_t) (info ObjectInfo, ok bool) {
+	info = ObjectInfo{Bucket: bucket, Key: key, Size: st.Size, LastModified: timeOfStat(st)}
+	if doc, found := s.readMeta(bucket, kp); found && doc.File == statIdentity(st) {
 		info.ETag, info.PartsCount, info.Metadata = doc.ETag, doc.Parts, doc.Metadata
-		return info, true, nil
+		return info, true
 	}
-	return info, false, nil
+	return info, false
 }
 
 // recompute describes the open data file f from its bytes and name alone,
 // for a file whose metadata is missing or belongs to other bytes, and stores
 // the result so the next reader need not hash the file again.
-func (s *Store) recompute(bucket, key string, kp keyPath, f *os.File) (ObjectInfo, error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return ObjectInfo{}, err
-	}
-	info := ObjectInfo{Bucket: bucket, Key: key, Size: fi.Size(), LastModified: fi.ModTime(), Recomputed: true}
+func (s *Store) recompute(bucket, key string, kp keyPath, f *os.File, st *unix.Stat_t) (ObjectInfo, error) {
+	info := ObjectInfo{Bucket: bucket, Key: key, Size: st.Size, LastModified: timeOfStat(st), Recomputed: true}
 	h := md5.New()
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, fi.Size())); err != nil {
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, st.Size)); err != nil {
 		return ObjectInfo{}, fmt.Errorf("read %s/%s: %w", bucket, truncate(key), err)
 	}
 	info.ETag = hex.EncodeToString(h.Sum(nil))
 	info.ContentType = typeByName(key)
 	s.log.Warn("object metadata missing or stale; recomputed from content",
 		"bucket", bucket, "key", key, "etag", info.ETag)
-	id := identityOf(fi)
+	id := statIdentity(st)
 	s.repairMeta(bucket, key, kp, id, metaDoc{File: id, ETag: info.ETag, Metadata: info.Metadata})
 	return info, nil
 }
@@ -253,7 +255,7 @@ func (s *Store) repairMeta(bucket, key string, kp keyPath, id fileIdentity, doc 
 		return
 	}
 	defer unix.Close(bfd)
-	dir, err := walkDirs(bfd, kp.dirs, false)
+	dir, err := walkDirs(bfd, kp.dirs)
 	if err != nil {
 		return
 	}

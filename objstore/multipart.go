@@ -336,6 +336,8 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		if cp.PartNumber < 1 || cp.PartNumber > MaxParts {
 			return ObjectInfo{}, fmt.Errorf("%w: part number %d", ErrInvalidPart, cp.PartNumber)
 		}
+	}
+	for i, cp := range parts {
 		f, p, err := s.openPart(bucket, uploadID, cp.PartNumber)
 		if err != nil {
 			return ObjectInfo{}, fmt.Errorf("%w: part %d was not uploaded", ErrInvalidPart, cp.PartNumber)

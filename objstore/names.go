@@ -76,6 +76,14 @@ func (p keyPath) rel() string {
 	return strings.Join(p.dirs, "/") + "/" + p.base
 }
 
+// under is the path from a directory holding the bucket's directory.
+func (p keyPath) under(bucket string) []string {
+	segs := make([]string, 0, len(p.dirs)+2)
+	segs = append(segs, bucket)
+	segs = append(segs, p.dirs...)
+	return append(segs, p.base)
+}
+
 // ValidateKey reports whether key can be stored. Beyond S3's own rules (1 to
 // 1024 bytes of UTF-8) a key must map onto a relative path that stays in its
 // bucket: no NUL, no empty, "." or ".." segment, no leading "/", no segment

@@ -11,6 +11,7 @@ import (
 	"hash"
 	"io"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
@@ -183,7 +184,7 @@ func (s *Store) placeData(bucket, key string, kp keyPath, f *os.File) error {
 	s.prune.RLock()
 	defer s.prune.RUnlock()
 	for attempt := 0; ; attempt++ {
-		dir, err := walkDirs(bfd, kp.dirs, true)
+		dir, err := s.makeDirs(bfd, kp.dirs)
 		if err == unix.ENOENT && attempt < 5 {
 			continue
 		}
@@ -219,15 +220,13 @@ func (s *Store) Open(ctx context.Context, bucket, key string) (*os.File, ObjectI
 	if err := ctx.Err(); err != nil {
 		return nil, ObjectInfo{}, err
 	}
+	if err := ValidateBucketName(bucket); err != nil {
+		return nil, ObjectInfo{}, err
+	}
 	kp, err := parseKey(key)
 	if err != nil {
 		return nil, ObjectInfo{}, err
 	}
-	bfd, err := s.bucketFD(bucket)
-	if err != nil {
-		return nil, ObjectInfo{}, err
-	}
-	defer unix.Close(bfd)
 	// Writers in this process hold the key's lock across both renames, so
 	// under the read lock data and metadata match unless something outside
 	// the store changed them (a crash between the renames, another process,
@@ -236,43 +235,34 @@ func (s *Store) Open(ctx context.Context, bucket, key string) (*os.File, ObjectI
 	mu := s.keyLock(bucket, key)
 	for attempt := 1; ; attempt++ {
 		mu.RLock()
-		f, err := s.openData(bfd, bucket, key, kp)
+		f, st, err := s.openFile(s.rootFD, kp.under(bucket), bucket+"/"+key)
 		if err != nil {
 			mu.RUnlock()
-			return nil, ObjectInfo{}, err
+			return nil, ObjectInfo{}, s.openErr(bucket, key, err)
 		}
-		info, ok, err := s.describe(bucket, key, kp, f)
+		info, ok := s.describe(bucket, key, kp, &st)
 		mu.RUnlock()
-		if err == nil && !ok && attempt == 2 {
-			info, err = s.recompute(bucket, key, kp, f)
-			ok = true
-		}
-		if err != nil {
-			f.Close()
-			return nil, ObjectInfo{}, err
-		}
 		if ok {
+			return f, info, nil
+		}
+		if attempt == 2 {
+			info, err := s.recompute(bucket, key, kp, f, &st)
+			if err != nil {
+				f.Close()
+				return nil, ObjectInfo{}, err
+			}
 			return f, info, nil
 		}
 		f.Close()
 	}
 }
 
-func (s *Store) openData(bfd int, bucket, key string, kp keyPath) (*os.File, error) {
-	dir, err := walkDirs(bfd, kp.dirs, false)
-	if err != nil {
-		return nil, s.openErr(bucket, key, err)
-	}
-	f, err := openFileAt(dir, kp.base, bucket+"/"+key)
-	unix.Close(dir)
-	if err != nil {
-		return nil, s.openErr(bucket, key, err)
-	}
-	return f, nil
-}
-
 func (s *Store) openErr(bucket, key string, err error) error {
 	if errors.Is(err, unix.ENOENT) || isConflict(err) {
+		// Tell a missing (or linked) bucket from a missing key.
+		if st, serr := os.Lstat(filepath.Join(s.root, bucket)); serr != nil || !st.IsDir() {
+			return fmt.Errorf("%w: %s", ErrNoSuchBucket, bucket)
+		}
 		return fmt.Errorf("%w: %s/%s", ErrNoSuchKey, bucket, truncate(key))
 	}
 	return errPath("open", bucket, key, err)
@@ -307,7 +297,7 @@ func (s *Store) Delete(ctx context.Context, bucket, key string) error {
 		return err
 	}
 	defer unix.Close(bfd)
-	dir, err := walkDirs(bfd, kp.dirs, false)
+	dir, err := walkDirs(bfd, kp.dirs)
 	if err != nil {
 		return nil // no directory, no object
 	}

@@ -15,8 +15,20 @@ import (
 // TestSymlinksAreNeverFollowed plants links inside a bucket that point
 // outside it (to a secret file and to a directory) and checks that no read,
 // write, list or delete goes through them.
+//
+// It runs with openat2 (one call per path, Linux 5.6+) and with the
+// component-by-component walk used where openat2 is missing.
 func TestSymlinksAreNeverFollowed(t *testing.T) {
-	s := newStore(t, Options{})
+	for _, walk := range []bool{false, true} {
+		t.Run(fmt.Sprintf("walk=%v", walk), func(t *testing.T) {
+			s := newStore(t, Options{})
+			s.noOpenat2.Store(walk)
+			checkSymlinksNotFollowed(t, s)
+		})
+	}
+}
+
+func checkSymlinksNotFollowed(t *testing.T, s *Store) {
 	ctx := context.Background()
 	newBucket(t, s, "b1b")
 	newBucket(t, s, "other")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -47,9 +48,12 @@ type Options struct {
 type Store struct {
 	root   string
 	rootFD int
+	metaFD int // <root>/.meta
 	tmpFD  int
-	opts   Options
-	log    *slog.Logger
+	// noOpenat2 is set once openat2 turns out to be unavailable.
+	noOpenat2 atomic.Bool
+	opts      Options
+	log       *slog.Logger
 
 	// lifecycle is held shared while an object write commits and exclusively
 	// while a bucket is created or deleted, so a bucket is never deleted
@@ -98,13 +102,17 @@ func OpenWith(root string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("object store root: %w", err)
 		}
 	}
-	s := &Store{root: abs, opts: opts, log: opts.Logger, seed: maphash.MakeSeed(), rootFD: -1, tmpFD: -1}
+	s := &Store{root: abs, opts: opts, log: opts.Logger, seed: maphash.MakeSeed(), rootFD: -1, metaFD: -1, tmpFD: -1}
 	if s.rootFD, err = unix.Open(abs, dirFlags&^unix.O_NOFOLLOW, 0); err != nil {
 		return nil, fmt.Errorf("open object store root %s: %w", abs, err)
 	}
 	if s.tmpFD, err = openDirAt(s.rootFD, tmpDir); err != nil {
 		unix.Close(s.rootFD)
 		return nil, fmt.Errorf("open %s: %w", filepath.Join(abs, tmpDir), err)
+	}
+	if s.metaFD, err = openDirAt(s.rootFD, metaDir); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", filepath.Join(abs, metaDir), err)
 	}
 	s.cleanTemp()
 	return s, nil
@@ -113,7 +121,7 @@ func OpenWith(root string, opts Options) (*Store, error) {
 // Close releases the store's directory handles. Objects opened with Open stay
 // readable.
 func (s *Store) Close() error {
-	err := errors.Join(closeFD(&s.tmpFD), closeFD(&s.rootFD))
+	err := errors.Join(closeFD(&s.tmpFD), closeFD(&s.metaFD), closeFD(&s.rootFD))
 	return err
 }
 
@@ -169,9 +177,9 @@ func (s *Store) bucketFD(bucket string) (int, error) {
 	return fd, nil
 }
 
-// metaFD opens (creating with create) the bucket's metadata directory.
-func (s *Store) metaFD(bucket string, create bool) (int, error) {
-	return walkDirs(s.rootFD, []string{metaDir, bucket}, create)
+// bucketMetaFD opens the bucket's metadata directory.
+func (s *Store) bucketMetaFD(bucket string) (int, error) {
+	return walkDirs(s.metaFD, []string{bucket})
 }
 
 // createTemp makes a temporary file in the store's temp directory.

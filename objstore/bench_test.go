@@ -1,0 +1,96 @@
+package objstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+)
+
+// Run: go test -run '^$' -bench . -benchtime 2000x ./objstore
+
+func benchStore(b *testing.B, sync bool) *Store {
+	b.Helper()
+	s, err := OpenWith(b.TempDir(), Options{NoSync: !sync, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	newBucket(b, s, "bench")
+	return s
+}
+
+func BenchmarkPut1KiB(b *testing.B) {
+	body := bytes.Repeat([]byte("x"), 1024)
+	for _, sync := range []bool{false, true} {
+		b.Run(fmt.Sprintf("fsync=%v", sync), func(b *testing.B) {
+			s := benchStore(b, sync)
+			ctx := context.Background()
+			b.SetBytes(int64(len(body)))
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				key := fmt.Sprintf("site/%d/asset-%d.js", i%100, i)
+				if _, err := s.Put(ctx, "bench", key, bytes.NewReader(body), PutOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkOpenRead1KiB(b *testing.B) {
+	s := benchStore(b, false)
+	ctx := context.Background()
+	body := bytes.Repeat([]byte("x"), 1024)
+	const n = 1000
+	for i := range n {
+		if _, err := s.Put(ctx, "bench", fmt.Sprintf("site/assets/f%d.css", i), bytes.NewReader(body), PutOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	buf := make([]byte, 4096)
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		f, _, err := s.Open(ctx, "bench", fmt.Sprintf("site/assets/f%d.css", i%n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(f, buf[:1024]); err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+}
+
+// BenchmarkListPage lists a whole prefix of 10,000 keys (in 100
+// subdirectories) in pages of 1000, as aws s3 sync does.
+func BenchmarkListPage(b *testing.B) {
+	s := benchStore(b, false)
+	ctx := context.Background()
+	for i := range 10000 {
+		key := fmt.Sprintf("2.0.0/d%02d/file-%05d.txt", i%100, i)
+		if _, err := s.Put(ctx, "bench", key, bytes.NewReader([]byte("x")), PutOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	pages := 0
+	for b.Loop() {
+		opts := ListOptions{Prefix: "2.0.0/"}
+		for {
+			res, err := s.List(ctx, "bench", opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			pages++
+			if !res.IsTruncated {
+				break
+			}
+			opts.StartAfter = res.NextStartAfter
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(pages), "ns/page")
+}
