@@ -94,3 +94,22 @@ func BenchmarkListPage(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(pages), "ns/page")
 }
+
+// BenchmarkListFlat lists one page of 1000 from the middle of a directory of
+// 20,000 files: the case where every page must read the whole directory.
+func BenchmarkListFlat(b *testing.B) {
+	s := benchStore(b, false)
+	ctx := context.Background()
+	for i := range 20000 {
+		key := fmt.Sprintf("flat/file-%05d.txt", i)
+		if _, err := s.Put(ctx, "bench", key, bytes.NewReader([]byte("x")), PutOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		res, err := s.List(ctx, "bench", ListOptions{Prefix: "flat/", StartAfter: "flat/file-10000.txt"})
+		if err != nil || len(res.Objects) != 1000 {
+			b.Fatal(err, len(res.Objects))
+		}
+	}
+}

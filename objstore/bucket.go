@@ -159,6 +159,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 		_ = os.RemoveAll(trash)
 	}
 	s.syncDir(s.rootFD)
+	s.cache.forgetBucket(name)
 	_ = os.Remove(s.policyPath(name))
 	_ = os.Remove(s.bucketDocPath(name))
 	return nil

@@ -117,16 +117,22 @@ func (s *Store) statListed(data, meta *dirCursor, bucket, key string) (ObjectInf
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	mdir, merr := meta.open(kp.under(bucket)[:len(kp.dirs)+1])
 	mu := s.keyLock(bucket, key)
 	mu.RLock()
 	var st unix.Stat_t
 	err = unix.Fstatat(dir, kp.base, &st, unix.AT_SYMLINK_NOFOLLOW)
 	var doc metaDoc
 	ok := false
-	if err == nil && merr == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
-		doc, ok = readMetaIn(mdir, kp.base)
-		ok = ok && doc.File == statIdentity(&st)
+	if err == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
+		id := statIdentity(&st)
+		if doc, ok = s.cache.get(bucket, key, id); !ok {
+			if mdir, err := meta.open(kp.under(bucket)[:len(kp.dirs)+1]); err == nil {
+				doc, ok = readMetaIn(mdir, kp.base)
+				if ok = ok && doc.File == id; ok {
+					s.cache.put(bucket, key, doc)
+				}
+			}
+		}
 	}
 	mu.RUnlock()
 	if ok {

@@ -86,12 +86,11 @@ type metaDoc struct {
 // readMeta reads the metadata document of kp, or returns ok=false when it is
 // missing or unreadable (both mean: recompute).
 func (s *Store) readMeta(bucket string, kp keyPath) (metaDoc, bool) {
-	f, _, err := s.openFile(s.metaFD, kp.under(bucket), kp.base)
+	fd, err := s.openBeneath(s.metaFD, kp.under(bucket), fileFlags)
 	if err != nil {
 		return metaDoc{}, false
 	}
-	defer f.Close()
-	return decodeMeta(f)
+	return decodeMetaFD(fd)
 }
 
 // readMetaIn reads the metadata document name in the open directory dir.
@@ -100,24 +99,36 @@ func readMetaIn(dir int, name string) (metaDoc, bool) {
 	if err != nil {
 		return metaDoc{}, false
 	}
-	f := os.NewFile(uintptr(fd), name)
-	defer f.Close()
-	return decodeMeta(f)
+	return decodeMetaFD(fd)
 }
 
-func decodeMeta(f *os.File) (metaDoc, bool) {
+// decodeMetaFD reads and closes fd. It uses bare system calls: listings
+// read one document per key, and an os.File would add three calls to each.
+func decodeMetaFD(fd int) (metaDoc, bool) {
+	defer unix.Close(fd)
 	var doc metaDoc
-	var buf [4096]byte
-	n, err := io.ReadFull(f, buf[:])
-	b := buf[:n]
-	if err == nil { // longer than the buffer: unusual (large user metadata)
-		rest, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	buf := make([]byte, 1024)
+	n := 0
+	for {
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
 		if err != nil {
 			return doc, false
 		}
-		b = append(b, rest...)
+		n += m
+		if m < len(buf)-(n-m) {
+			break // a short read of a regular file is its end
+		}
+		if n == len(buf) {
+			if n >= 64<<10 {
+				return doc, false // not a document this store wrote
+			}
+			buf = append(buf, make([]byte, len(buf))...)
+		}
 	}
-	if json.Unmarshal(b, &doc) != nil || doc.V != 1 {
+	if json.Unmarshal(buf[:n], &doc) != nil || doc.V != 1 {
 		return metaDoc{}, false
 	}
 	return doc, true
@@ -219,11 +230,19 @@ func (s *Store) removeMeta(bucket string, kp keyPath) {
 // writer in this process is between its two renames.
 func (s *Store) describe(bucket, key string, kp keyPath, st *unix.Stat_t) (info ObjectInfo, ok bool) {
 	info = ObjectInfo{Bucket: bucket, Key: key, Size: st.Size, LastModified: timeOfStat(st)}
-	if doc, found := s.readMeta(bucket, kp); found && doc.File == statIdentity(st) {
-		info.ETag, info.PartsCount, info.Metadata = doc.ETag, doc.Parts, doc.Metadata
-		return info, true
+	id := statIdentity(st)
+	doc, found := s.cache.get(bucket, key, id)
+	if !found {
+		doc, found = s.readMeta(bucket, kp)
+		found = found && doc.File == id
+		if found {
+			s.cache.put(bucket, key, doc)
+		}
 	}
-	return info, false
+	if found {
+		info.ETag, info.PartsCount, info.Metadata = doc.ETag, doc.Parts, doc.Metadata
+	}
+	return info, found
 }
 
 // recompute describes the open data file f from its bytes and name alone,
@@ -265,7 +284,9 @@ func (s *Store) repairMeta(bucket, key string, kp keyPath, id fileIdentity, doc 
 	if err != nil || statIdentity(&st) != id {
 		return
 	}
-	if err := s.writeMeta(bucket, kp, doc); err != nil {
+	if err := s.writeMeta(bucket, kp, doc); err == nil {
+		s.cache.put(bucket, key, doc)
+	} else {
 		s.log.Warn("repairing object metadata failed", "bucket", bucket, "key", key, "err", err)
 	}
 }

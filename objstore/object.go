@@ -166,6 +166,7 @@ func (s *Store) commit(bucket, key string, kp keyPath, f *os.File, doc metaDoc) 
 	if err := s.writeMeta(bucket, kp, doc); err != nil {
 		return ObjectInfo{}, err
 	}
+	s.cache.put(bucket, key, doc)
 	return ObjectInfo{
 		Bucket: bucket, Key: key, Size: fi.Size(), ETag: doc.ETag,
 		LastModified: fi.ModTime(), PartsCount: doc.Parts, Metadata: doc.Metadata,
@@ -310,6 +311,7 @@ func (s *Store) Delete(ctx context.Context, bucket, key string) error {
 		return errPath("delete", bucket, key, err)
 	}
 	s.removeMeta(bucket, kp)
+	s.cache.forget(bucket, key)
 	s.prune.Lock()
 	removeEmptyDirs(bfd, kp.dirs)
 	s.prune.Unlock()

@@ -40,6 +40,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for LastModified and creation dates. Default time.Now.
 	Now func() time.Time
+	// MetadataCacheEntries bounds the in-memory cache of object metadata
+	// (a few hundred bytes each). Default 50,000; negative disables it.
+	MetadataCacheEntries int
 }
 
 // Store is a set of buckets under one root directory. It is safe for
@@ -70,6 +73,7 @@ type Store struct {
 	// (Writers still retry, for other processes sharing the root.)
 	prune sync.RWMutex
 	seed  maphash.Seed
+	cache *metaCache
 }
 
 // Open opens (creating if needed) the store rooted at root with default
@@ -93,6 +97,9 @@ func OpenWith(root string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MetadataCacheEntries == 0 {
+		opts.MetadataCacheEntries = 50_000
+	}
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("object store root %q: %w", root, err)
@@ -102,7 +109,7 @@ func OpenWith(root string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("object store root: %w", err)
 		}
 	}
-	s := &Store{root: abs, opts: opts, log: opts.Logger, seed: maphash.MakeSeed(), rootFD: -1, metaFD: -1, tmpFD: -1}
+	s := &Store{root: abs, opts: opts, log: opts.Logger, seed: maphash.MakeSeed(), cache: newMetaCache(opts.MetadataCacheEntries), rootFD: -1, metaFD: -1, tmpFD: -1}
 	if s.rootFD, err = unix.Open(abs, dirFlags&^unix.O_NOFOLLOW, 0); err != nil {
 		return nil, fmt.Errorf("open object store root %s: %w", abs, err)
 	}
