@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/edgecd/edgecd/release"
+)
+
+const releaseUsage = `Usage:
+  edgecd release stage      --primary ID --origin-path /2.0.0 (--header aws-cf-cd-env=staging | --weight 0.1 [--sticky-idle 300 --sticky-max 600])
+  edgecd release promote    --primary ID [--invalidate '/*']
+  edgecd release abort      --primary ID
+  edgecd release rollback   --primary ID [--to VERSION]
+  edgecd release status     --primary ID [--output json|table]
+  edgecd release invalidate --distribution ID --paths '/*' [--wait]
+
+Credentials and region come from the standard AWS chain (environment, profiles).
+Point at edgecd with --endpoint-url or AWS_ENDPOINT_URL (edgecd up prints it); leave it
+unset to act on the real CloudFront.
+`
+
+type releaseFlags struct {
+	endpoint, region, profile, service, output string
+	primary, originPath, header, version       string
+	weight                                     float64
+	stickyIdle, stickyMax                      int
+	invalidate, paths, distribution, to        string
+	wait                                       bool
+	timeout                                    time.Duration
+}
+
+func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, releaseUsage)
+		if len(args) == 0 {
+			return errors.New("name a release command")
+		}
+		return nil
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("release "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f releaseFlags
+	fs.StringVar(&f.endpoint, "endpoint-url", "", "API endpoint (default: AWS_ENDPOINT_URL, else the real AWS)")
+	fs.StringVar(&f.region, "region", "", "AWS region (default: the standard chain, else us-east-1)")
+	fs.StringVar(&f.profile, "profile", "", "AWS shared-config profile")
+	fs.StringVar(&f.service, "service", "edgecd", "service name in the SSM parameters /<service>/version/frontend and /<service>/cloudfront/cfcd-staging")
+	fs.StringVar(&f.output, "output", "table", "status output: table or json")
+	fs.StringVar(&f.primary, "primary", "", "primary distribution id")
+	fs.StringVar(&f.originPath, "origin-path", "", "origin path of the version to stage, e.g. /2.0.0")
+	fs.StringVar(&f.version, "version", "", "version to record (default: the origin path's last part)")
+	fs.StringVar(&f.header, "header", "", "route testers by header: NAME=VALUE (NAME starts with aws-cf-cd-)")
+	fs.Float64Var(&f.weight, "weight", -1, "route this share (0-1) of new viewers to staging")
+	fs.IntVar(&f.stickyIdle, "sticky-idle", 0, "with --weight: keep a viewer's side until idle this many seconds")
+	fs.IntVar(&f.stickyMax, "sticky-max", 0, "with --weight: and at most this many seconds in all")
+	fs.StringVar(&f.invalidate, "invalidate", "", "promote: comma-separated paths to invalidate afterwards, e.g. /*")
+	fs.StringVar(&f.paths, "paths", "", "invalidate: comma-separated paths, e.g. /*")
+	fs.StringVar(&f.distribution, "distribution", "", "invalidate: distribution id")
+	fs.StringVar(&f.to, "to", "", "rollback: version (origin path) to go back to")
+	fs.BoolVar(&f.wait, "wait", false, "invalidate: wait until Completed")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Minute, "give up after this long")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	c, err := newReleaseClient(ctx, &f, stderr)
+	if err != nil {
+		return err
+	}
+	needPrimary := func() error {
+		if f.primary == "" {
+			return fmt.Errorf("--primary is required: the id of the primary distribution (aws cloudfront list-distributions)")
+		}
+		return nil
+	}
+	switch sub {
+	case "stage":
+		if err := needPrimary(); err != nil {
+			return err
+		}
+		in := release.StageInput{PrimaryID: f.primary, OriginPath: f.originPath, Version: f.version,
+			StickyIdle: int32(f.stickyIdle), StickyMax: int32(f.stickyMax)}
+		if f.header != "" {
+			name, value, ok := release.ParseHeader(f.header)
+			if !ok {
+				return fmt.Errorf("--header %q must be NAME=VALUE, e.g. aws-cf-cd-env=staging", f.header)
+			}
+			in.HeaderName, in.HeaderValue = name, value
+		}
+		if f.weight >= 0 {
+			in.Weight = &f.weight
+		}
+		res, err := c.Stage(ctx, in)
+		if err != nil {
+			return err
+		}
+		return printResult(stdout, f.output, res, fmt.Sprintf("staged %s on %s (%s); policy %s", res.OriginPath, res.StagingID, res.StagingDomain, res.PolicyID))
+	case "promote":
+		if err := needPrimary(); err != nil {
+			return err
+		}
+		res, err := c.Promote(ctx, f.primary, splitList(f.invalidate))
+		if err != nil {
+			return err
+		}
+		msg := fmt.Sprintf("promoted %s into %s", res.OriginPath, f.primary)
+		if res.AlreadyPromoted {
+			msg = fmt.Sprintf("%s already serves %s; nothing to do", f.primary, res.OriginPath)
+		}
+		return printResult(stdout, f.output, res, msg)
+	case "abort":
+		if err := needPrimary(); err != nil {
+			return err
+		}
+		if err := c.Abort(ctx, f.primary); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "aborted: the staging distribution and policy of %s are gone\n", f.primary)
+		return nil
+	case "rollback":
+		if err := needPrimary(); err != nil {
+			return err
+		}
+		to, err := c.Rollback(ctx, f.primary, f.to)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s now serves %s\n", f.primary, to)
+		return nil
+	case "status":
+		if err := needPrimary(); err != nil {
+			return err
+		}
+		st, err := c.Status(ctx, f.primary)
+		if err != nil {
+			return err
+		}
+		if f.output == "json" {
+			return printResult(stdout, "json", st, "")
+		}
+		printStatus(stdout, st)
+		return nil
+	case "invalidate":
+		if f.distribution == "" || f.paths == "" {
+			return errors.New("--distribution and --paths are required, e.g. --distribution E123 --paths '/*'")
+		}
+		id, err := c.Invalidate(ctx, f.distribution, splitList(f.paths), f.wait)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "invalidation %s created%s\n", id, map[bool]string{true: " and completed", false: ""}[f.wait])
+		return nil
+	}
+	return fmt.Errorf("unknown release command %q\n\n%s", sub, releaseUsage)
+}
+
+func newReleaseClient(ctx context.Context, f *releaseFlags, progress io.Writer) (*release.Client, error) {
+	opts := []func(*config.LoadOptions) error{}
+	if f.region != "" {
+		opts = append(opts, config.WithRegion(f.region))
+	}
+	if f.profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(f.profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if f.endpoint != "" {
+		cfg.BaseEndpoint = aws.String(f.endpoint)
+	}
+	return &release.Client{
+		CloudFront: cloudfront.NewFromConfig(cfg),
+		SSM:        ssm.NewFromConfig(cfg),
+		Service:    f.service,
+		Progress:   progress,
+		Poll:       250 * time.Millisecond,
+	}, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func printResult(w io.Writer, output string, v any, msg string) error {
+	if output == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	_, err := fmt.Fprintln(w, msg)
+	return err
+}
+
+func printStatus(w io.Writer, st *release.Status) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(role string, d *release.DistributionStatus) {
+		if d != nil {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tenabled=%v\n", role, d.ID, d.OriginPath, d.Status, d.Enabled)
+		}
+	}
+	fmt.Fprintln(tw, "ROLE\tID\tORIGIN PATH\tSTATUS\t")
+	row("primary", st.Primary)
+	row("staging", st.Staging)
+	tw.Flush()
+	if p := st.Policy; p != nil {
+		route := p.Header
+		if p.Weight != nil {
+			route = "weight " + strconv.FormatFloat(float64(*p.Weight), 'f', -1, 32)
+			if p.StickyMax > 0 {
+				route += fmt.Sprintf(", sticky %d/%d s", p.StickyIdle, p.StickyMax)
+			}
+		}
+		fmt.Fprintf(w, "policy %s: %s, %s, enabled=%v\n", p.ID, p.Type, route, p.Enabled)
+	} else {
+		fmt.Fprintln(w, "policy: none attached")
+	}
+	fmt.Fprintf(w, "version parameter: %s\n", st.Version)
+	if len(st.Promoted) > 0 {
+		fmt.Fprintf(w, "promoted so far: %s\n", strings.Join(st.Promoted, " → "))
+	}
+}

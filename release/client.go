@@ -1,0 +1,173 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+)
+
+// Client runs release commands.
+type Client struct {
+	CloudFront *cloudfront.Client
+	SSM        *ssm.Client
+	// Service names the SSM parameters: /<Service>/version/frontend and
+	// /<Service>/cloudfront/cfcd-staging.
+	Service string
+	// Progress receives one line per step ("" to stay quiet).
+	Progress io.Writer
+	// Poll is the interval between status checks while waiting.
+	Poll time.Duration
+	// Now is the clock (for caller references); default time.Now.
+	Now func() time.Time
+}
+
+// StepError says which step of a command failed.
+type StepError struct {
+	Step string
+	Err  error
+}
+
+func (e *StepError) Error() string { return fmt.Sprintf("step %q failed: %v", e.Step, e.Err) }
+func (e *StepError) Unwrap() error { return e.Err }
+
+func (c *Client) step(name string, fn func() error) error {
+	if c.Progress != nil {
+		fmt.Fprintf(c.Progress, "• %s\n", name)
+	}
+	if err := fn(); err != nil {
+		return &StepError{Step: name, Err: err}
+	}
+	return nil
+}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Client) paramVersion() string { return "/" + c.Service + "/version/frontend" }
+func (c *Client) paramStaging() string { return "/" + c.Service + "/cloudfront/cfcd-staging" }
+
+// StagingDeleted is the value of the staging parameter after a cleanup.
+const StagingDeleted = "deleted"
+
+func (c *Client) getParam(ctx context.Context, name string) (string, error) {
+	out, err := c.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+	var nf *ssmtypes.ParameterNotFound
+	if errors.As(err, &nf) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.Parameter.Value), nil
+}
+
+func (c *Client) putParam(ctx context.Context, name, value string) error {
+	if cur, err := c.getParam(ctx, name); err == nil && cur == value {
+		return nil // already so: do not add a version
+	}
+	_, err := c.SSM.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(value), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)})
+	return err
+}
+
+// waitDeployed polls GetDistribution until every id is Deployed.
+func (c *Client) waitDeployed(ctx context.Context, ids ...string) error {
+	poll := c.Poll
+	if poll == 0 {
+		poll = time.Second
+	}
+	for _, id := range ids {
+		for {
+			out, err := c.CloudFront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(id)})
+			if err != nil {
+				return err
+			}
+			if aws.ToString(out.Distribution.Status) == "Deployed" {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for %s to be Deployed: %w", id, ctx.Err())
+			case <-time.After(poll):
+			}
+		}
+	}
+	return nil
+}
+
+// defaultOrigin returns the origin the default cache behavior targets.
+func defaultOrigin(cfg *cftypes.DistributionConfig) (*cftypes.Origin, error) {
+	target := aws.ToString(cfg.DefaultCacheBehavior.TargetOriginId)
+	for i := range cfg.Origins.Items {
+		if aws.ToString(cfg.Origins.Items[i].Id) == target {
+			return &cfg.Origins.Items[i], nil
+		}
+	}
+	return nil, fmt.Errorf("the default cache behavior targets origin %q, which the distribution does not have", target)
+}
+
+// NormalizeOriginPath turns "2.0.0", "/2.0.0/" into "/2.0.0".
+func NormalizeOriginPath(p string) string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return ""
+	}
+	return "/" + p
+}
+
+// findStaging returns the staging distribution of primary: the one its
+// policy routes to, else the one the staging parameter names.
+func (c *Client) findStaging(ctx context.Context, primary *cftypes.DistributionConfig) (id string, err error) {
+	if pid := aws.ToString(primary.ContinuousDeploymentPolicyId); pid != "" {
+		pol, err := c.CloudFront.GetContinuousDeploymentPolicy(ctx, &cloudfront.GetContinuousDeploymentPolicyInput{Id: aws.String(pid)})
+		if err != nil {
+			return "", fmt.Errorf("read policy %s: %w", pid, err)
+		}
+		names := pol.ContinuousDeploymentPolicy.ContinuousDeploymentPolicyConfig.StagingDistributionDnsNames.Items
+		if len(names) > 0 {
+			if id, err := c.distributionByDomain(ctx, names[0]); err != nil || id != "" {
+				return id, err
+			}
+		}
+	}
+	v, err := c.getParam(ctx, c.paramStaging())
+	if err != nil || v == "" || v == StagingDeleted {
+		return "", err
+	}
+	if _, err := c.CloudFront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(v)}); err != nil {
+		var nf *cftypes.NoSuchDistribution
+		if errors.As(err, &nf) {
+			return "", nil // the parameter is stale
+		}
+		return "", err
+	}
+	return v, nil
+}
+
+func (c *Client) distributionByDomain(ctx context.Context, domain string) (string, error) {
+	p := cloudfront.NewListDistributionsPaginator(c.CloudFront, &cloudfront.ListDistributionsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return "", err
+		}
+		for _, d := range page.DistributionList.Items {
+			if strings.EqualFold(aws.ToString(d.DomainName), domain) {
+				return aws.ToString(d.Id), nil
+			}
+		}
+	}
+	return "", nil
+}
