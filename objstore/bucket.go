@@ -136,8 +136,11 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	it := newWalker(bfd, "", "")
-	_, found, err := it.next()
+	it, err := s.newWalker(bfd, name, "", "")
+	found := false
+	if err == nil {
+		_, found, err = it.next()
+	}
 	it.close()
 	unix.Close(bfd)
 	if err != nil {
@@ -160,6 +163,7 @@ func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	}
 	s.syncDir(s.rootFD)
 	s.cache.forgetBucket(name)
+	s.dirs.forgetBucket(name)
 	_ = os.Remove(s.policyPath(name))
 	_ = os.Remove(s.bucketDocPath(name))
 	return nil

@@ -3,8 +3,6 @@ package objstore
 import (
 	"context"
 	"fmt"
-	"os"
-	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -52,8 +50,11 @@ func (s *Store) List(ctx context.Context, bucket string, opts ListOptions) (List
 		return res, err
 	}
 	defer unix.Close(bfd)
-	w := newWalker(bfd, opts.Prefix, opts.StartAfter)
+	w, err := s.newWalker(bfd, bucket, opts.Prefix, opts.StartAfter)
 	defer w.close()
+	if err != nil {
+		return res, fmt.Errorf("list %s: %w", bucket, err)
+	}
 	var keys []string
 	for n := 0; ; {
 		if n%256 == 0 {
@@ -172,145 +173,3 @@ func (c *dirCursor) close() {
 	}
 }
 
-// walker yields the keys of a bucket in S3 order, depth first over a stack
-// of directory listings, each sorted by the key its entries stand for: a
-// file "x" for "x", a directory "x" for "x/..." and the folder marker for the
-// directory's own key. These sort keys keep every directory's keys
-// contiguous and in place among its siblings.
-type walker struct {
-	bfd    int
-	prefix string
-	after  string
-	stack  []frame
-}
-
-type frame struct {
-	entries []dirEntry
-	i       int
-	prefix  string // the key prefix of this directory: "" or "a/b/"
-}
-
-type dirEntry struct {
-	key string // the file's key, or for a directory its prefix "a/b/"
-	dir bool
-}
-
-// newWalker lists the keys with the given prefix that sort after after. It
-// starts in the deepest directory the prefix names; a prefix that cannot be
-// a path (it has "..", "//", ...) matches nothing.
-func newWalker(bfd int, prefix, after string) *walker {
-	w := &walker{bfd: -1, prefix: prefix, after: after}
-	fd, err := unix.Dup(bfd)
-	if err != nil {
-		return w
-	}
-	w.bfd = fd
-	start := prefix[:strings.LastIndexByte(prefix, '/')+1]
-	if start != "" {
-		for _, s := range strings.Split(strings.TrimSuffix(start, "/"), "/") {
-			if !validSegment(s) {
-				return w
-			}
-		}
-	}
-	w.push(start)
-	return w
-}
-
-func (w *walker) close() {
-	if w.bfd >= 0 {
-		unix.Close(w.bfd)
-		w.bfd = -1
-	}
-}
-
-// push reads the directory for key prefix dir ("" or ending in "/") and puts
-// the entries that can hold wanted keys on the stack. A directory that has
-// vanished or is not a directory contributes nothing.
-func (w *walker) push(dir string) error {
-	var segs []string
-	if dir != "" {
-		segs = strings.Split(strings.TrimSuffix(dir, "/"), "/")
-	}
-	fd, err := walkDirs(w.bfd, segs)
-	if err != nil {
-		return nil
-	}
-	f := os.NewFile(uintptr(fd), dir)
-	names, err := f.ReadDir(-1)
-	f.Close()
-	if err != nil {
-		return err
-	}
-	fr := frame{prefix: dir, entries: make([]dirEntry, 0, len(names))}
-	for _, e := range names {
-		name := e.Name()
-		switch t := e.Type(); {
-		case t.IsRegular() && name == folderName && dir != "":
-			fr.add(dirEntry{key: dir}, w.prefix, w.after)
-		case !validSegment(name):
-		case t.IsRegular():
-			fr.add(dirEntry{key: dir + name}, w.prefix, w.after)
-		case t.IsDir():
-			fr.add(dirEntry{key: dir + name + "/", dir: true}, w.prefix, w.after)
-		}
-	}
-	slices.SortFunc(fr.entries, func(a, b dirEntry) int { return strings.Compare(a.key, b.key) })
-	w.stack = append(w.stack, fr)
-	return nil
-}
-
-// add keeps e if it can hold keys with the prefix that sort after after.
-func (fr *frame) add(e dirEntry, prefix, after string) {
-	if !e.dir {
-		if strings.HasPrefix(e.key, prefix) && e.key > after {
-			fr.entries = append(fr.entries, e)
-		}
-		return
-	}
-	if !strings.HasPrefix(e.key, prefix) && !strings.HasPrefix(prefix, e.key) {
-		return
-	}
-	// Every key in the directory starts with e.key. If after is beyond
-	// e.key without starting with it, it is beyond all of them.
-	if after > e.key && !strings.HasPrefix(after, e.key) {
-		return
-	}
-	fr.entries = append(fr.entries, e)
-}
-
-// next returns the next key, or ok=false at the end.
-func (w *walker) next() (key string, ok bool, err error) {
-	for len(w.stack) > 0 {
-		top := &w.stack[len(w.stack)-1]
-		if top.i == len(top.entries) {
-			w.stack = w.stack[:len(w.stack)-1]
-			continue
-		}
-		e := top.entries[top.i]
-		top.i++
-		if !e.dir {
-			return e.key, true, nil
-		}
-		if err := w.push(e.key); err != nil {
-			return "", false, err
-		}
-	}
-	return "", false, nil
-}
-
-// skipPrefix drops every remaining key that starts with p. Such keys come
-// next in order, so they are the leading entries of the innermost frames.
-func (w *walker) skipPrefix(p string) {
-	for len(w.stack) > 0 {
-		top := &w.stack[len(w.stack)-1]
-		if strings.HasPrefix(top.prefix, p) {
-			w.stack = w.stack[:len(w.stack)-1]
-			continue
-		}
-		for top.i < len(top.entries) && strings.HasPrefix(top.entries[top.i].key, p) {
-			top.i++
-		}
-		return
-	}
-}

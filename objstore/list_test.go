@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // modelList is the specification of List over an in-memory sorted key set:
@@ -200,5 +203,75 @@ func TestListSkipsEmptyDirectories(t *testing.T) {
 	}
 	if err := s.DeleteBucket(ctx, "b1b"); err != nil {
 		t.Fatalf("bucket with only empty directories is empty: %v", err)
+	}
+}
+
+// TestListLargeDirectoryUsesFreshListing pages through a directory large
+// enough for its sorted listing to be cached, then changes it through the
+// store and behind its back, and checks that every listing shows the change.
+func TestListLargeDirectoryUsesFreshListing(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx := context.Background()
+	newBucket(t, s, "b1b")
+	var keys []string
+	for i := range minCachedDir + 88 {
+		k := fmt.Sprintf("big/k%04d", i)
+		if i%50 == 0 {
+			k += "-dir/x" // subdirectories among the files
+		}
+		put(t, s, "b1b", k, k)
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	dir := filepath.Join(s.Root(), "b1b", "big")
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(dir, old, old); err != nil {
+		t.Fatal(err)
+	}
+	listAll := func(o ListOptions) []string {
+		t.Helper()
+		var got []string
+		for {
+			res, err := s.List(ctx, "b1b", o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, keysOf(res)...)
+			got = append(got, res.CommonPrefixes...)
+			if !res.IsTruncated {
+				return got
+			}
+			o.StartAfter = res.NextStartAfter
+		}
+	}
+	if got := listAll(ListOptions{Prefix: "big/", MaxKeys: 100}); !slices.Equal(got, keys) {
+		t.Fatalf("listing differs from keys: %d vs %d", len(got), len(keys))
+	}
+	s.dirs.mu.Lock()
+	_, cached := s.dirs.dirs["b1b/big/"]
+	s.dirs.mu.Unlock()
+	if !cached {
+		t.Fatal("the large directory's listing was not cached")
+	}
+
+	put(t, s, "b1b", "big/k0100a", "new")
+	if got := listAll(ListOptions{Prefix: "big/k01", MaxKeys: 7}); !slices.Contains(got, "big/k0100a") {
+		t.Fatalf("a key put through the store is missing: %v", got)
+	}
+	if err := os.Chtimes(dir, old, old); err != nil {
+		t.Fatal(err)
+	}
+	listAll(ListOptions{Prefix: "big/"}) // cache again
+	if err := os.WriteFile(filepath.Join(dir, "k0200b"), []byte("by hand"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := listAll(ListOptions{Prefix: "big/", StartAfter: "big/k0200"}); !slices.Contains(got, "big/k0200b") {
+		t.Fatalf("a file added by hand is missing")
+	}
+	if err := s.Delete(ctx, "b1b", "big/k0300"); err != nil {
+		t.Fatal(err)
+	}
+	if got := listAll(ListOptions{Prefix: "big/"}); slices.Contains(got, "big/k0300") {
+		t.Fatal("a deleted key is still listed")
 	}
 }

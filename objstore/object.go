@@ -159,7 +159,9 @@ func (s *Store) commit(bucket, key string, kp keyPath, f *os.File, doc metaDoc) 
 	defer mu.Unlock()
 	s.lifecycle.RLock()
 	defer s.lifecycle.RUnlock()
-	if err := s.placeData(bucket, key, kp, f); err != nil {
+	err = s.placeData(bucket, key, kp, f)
+	s.dirs.touch(bucket, key) // directories may have been made even on failure
+	if err != nil {
 		os.Remove(f.Name())
 		return ObjectInfo{}, err
 	}
@@ -312,6 +314,7 @@ func (s *Store) Delete(ctx context.Context, bucket, key string) error {
 	}
 	s.removeMeta(bucket, kp)
 	s.cache.forget(bucket, key)
+	defer s.dirs.touch(bucket, key)
 	s.prune.Lock()
 	removeEmptyDirs(bfd, kp.dirs)
 	s.prune.Unlock()

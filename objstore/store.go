@@ -74,6 +74,7 @@ type Store struct {
 	prune sync.RWMutex
 	seed  maphash.Seed
 	cache *metaCache
+	dirs  *dirCache
 }
 
 // Open opens (creating if needed) the store rooted at root with default
@@ -109,7 +110,7 @@ func OpenWith(root string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("object store root: %w", err)
 		}
 	}
-	s := &Store{root: abs, opts: opts, log: opts.Logger, seed: maphash.MakeSeed(), cache: newMetaCache(opts.MetadataCacheEntries), rootFD: -1, metaFD: -1, tmpFD: -1}
+	s := &Store{root: abs, opts: opts, log: opts.Logger, seed: maphash.MakeSeed(), cache: newMetaCache(opts.MetadataCacheEntries), dirs: newDirCache(1_000_000), rootFD: -1, metaFD: -1, tmpFD: -1}
 	if s.rootFD, err = unix.Open(abs, dirFlags&^unix.O_NOFOLLOW, 0); err != nil {
 		return nil, fmt.Errorf("open object store root %s: %w", abs, err)
 	}
