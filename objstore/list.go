@@ -172,4 +172,3 @@ func (c *dirCursor) close() {
 		c.fd = -1
 	}
 }
-
