@@ -3,6 +3,7 @@ package objstore
 import (
 	"context"
 	"fmt"
+	"iter"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -96,7 +97,7 @@ func (s *Store) List(ctx context.Context, bucket string, opts ListOptions) (List
 	defer data.close()
 	defer meta.close()
 	for _, k := range keys {
-		info, err := s.statListed(&data, &meta, bucket, k)
+		info, err := s.statListed(ctx, &data, &meta, bucket, k)
 		if err != nil {
 			continue // deleted since it was listed
 		}
@@ -109,7 +110,7 @@ func (s *Store) List(ctx context.Context, bucket string, opts ListOptions) (List
 // grouped by directory, so the cursors keep the current data and metadata
 // directories open, and the data file itself is not opened when the stored
 // metadata matches it.
-func (s *Store) statListed(data, meta *dirCursor, bucket, key string) (ObjectInfo, error) {
+func (s *Store) statListed(ctx context.Context, data, meta *dirCursor, bucket, key string) (ObjectInfo, error) {
 	kp, err := parseKey(key)
 	if err != nil {
 		return ObjectInfo{}, err
@@ -142,7 +143,7 @@ func (s *Store) statListed(data, meta *dirCursor, bucket, key string) (ObjectInf
 			LastModified: timeOfStat(&st), PartsCount: doc.Parts, Metadata: doc.Metadata,
 		}, nil
 	}
-	return s.Stat(context.Background(), bucket, key)
+	return s.Stat(ctx, bucket, key)
 }
 
 // dirCursor keeps the last directory opened below base.
@@ -170,5 +171,31 @@ func (c *dirCursor) close() {
 	if c.fd >= 0 {
 		unix.Close(c.fd)
 		c.fd = -1
+	}
+}
+
+// Objects iterates over every object whose key starts with prefix, in S3
+// order, one List page at a time (for in-process callers such as a deploy
+// step comparing a bucket prefix with local files). It stops at the first
+// error, which it yields.
+func (s *Store) Objects(ctx context.Context, bucket, prefix string) iter.Seq2[ObjectInfo, error] {
+	return func(yield func(ObjectInfo, error) bool) {
+		opts := ListOptions{Prefix: prefix}
+		for {
+			res, err := s.List(ctx, bucket, opts)
+			if err != nil {
+				yield(ObjectInfo{}, err)
+				return
+			}
+			for _, o := range res.Objects {
+				if !yield(o, nil) {
+					return
+				}
+			}
+			if !res.IsTruncated {
+				return
+			}
+			opts.StartAfter = res.NextStartAfter
+		}
 	}
 }

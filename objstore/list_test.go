@@ -275,3 +275,31 @@ func TestListLargeDirectoryUsesFreshListing(t *testing.T) {
 		t.Fatal("a deleted key is still listed")
 	}
 }
+
+func TestObjectsIteratesAllPages(t *testing.T) {
+	s := newStore(t, Options{})
+	newBucket(t, s, "b1b")
+	var want []string
+	for i := range 2500 {
+		k := fmt.Sprintf("v/%d/f%d", i%3, i)
+		put(t, s, "b1b", k, "x")
+		want = append(want, k)
+	}
+	put(t, s, "b1b", "other", "x")
+	slices.Sort(want)
+	var got []string
+	for o, err := range s.Objects(context.Background(), "b1b", "v/") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, o.Key)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Objects yielded %d keys, want %d", len(got), len(want))
+	}
+	for _, err := range s.Objects(context.Background(), "nope", "") {
+		if !errors.Is(err, ErrNoSuchBucket) {
+			t.Fatalf("missing bucket: %v", err)
+		}
+	}
+}
