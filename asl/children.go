@@ -46,7 +46,7 @@ func (s *stepper) mapState(th *Thread, st *State) {
 	} else if eff, f = s.inputPath(th, st); f == nil {
 		items = eff
 		if st.ItemsPath != nil {
-			items, f = selectPath(st.ItemsPath, Scope{Input: eff, Vars: varsOf(th)}, "ItemsPath")
+			items, f = selectPath(st.ItemsPath, Scope{Input: eff, Vars: varsOf(th)})
 		}
 	}
 	if f != nil {

@@ -53,6 +53,8 @@ type Thread struct {
 	Phase   phase     `json:"phase"`
 	Input   Value     `json:"input"` // the raw input of the current state
 	Entered time.Time `json:"entered"`
+	// EnteredEvent is the id of the StateEntered event, quoted in causes.
+	EnteredEvent int64 `json:"enteredEvent"`
 	// Retries counts attempts per retrier of the current state entry;
 	// RetryCount is their sum, as $$.State.RetryCount shows it.
 	Retries    []int            `json:"retries,omitempty"`

@@ -55,6 +55,31 @@ var ErrPathNotFound = errors.New("path selects nothing")
 // String returns the source text of the path.
 func (p *Path) String() string { return p.src }
 
+// normalized writes the path in bracket notation, as Jayway reports it in
+// errors: $.a[0] becomes $['a'][0].
+func (p *Path) normalized() string {
+	var b strings.Builder
+	switch p.root {
+	case rootContext:
+		b.WriteString("$$")
+	case rootVar:
+		b.WriteString("$" + p.varName)
+	default:
+		b.WriteString("$")
+	}
+	for _, s := range p.segs {
+		switch s.kind {
+		case segChild:
+			b.WriteString("['" + s.name + "']")
+		case segIndex:
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+		default:
+			return p.src
+		}
+	}
+	return b.String()
+}
+
 // IsReference reports whether the path is a Reference Path: it selects at most
 // one node, using only field names and array indexes (spec: "Reference Paths").
 func (p *Path) IsReference() bool {

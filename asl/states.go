@@ -15,6 +15,7 @@ func (s *stepper) enter(th *Thread) {
 	}
 	th.Entered = s.env.Now
 	th.Retries, th.RetryCount = nil, 0
+	th.EnteredEvent = s.x.LastEventID + 1
 	s.emit(st.Type+"StateEntered", map[string]any{"name": st.Name, "input": mustJSON(th.Input.V), "inputDetails": payloadDetails})
 	th.Phase = phaseRun
 }
@@ -110,13 +111,13 @@ func (s *stepper) inputPath(th *Thread, st *State) (any, *Failure) {
 	if st.InputPath == nil {
 		return th.Input.V, nil
 	}
-	return selectPath(st.InputPath, Scope{Input: th.Input.V, Vars: varsOf(th)}, "InputPath")
+	return selectPath(st.InputPath, Scope{Input: th.Input.V, Vars: varsOf(th)})
 }
 
-func selectPath(p *Path, sc Scope, field string) (any, *Failure) {
+func selectPath(p *Path, sc Scope) (any, *Failure) {
 	v, err := p.Eval(sc)
 	if err != nil {
-		return nil, failure(ErrRuntime, "Invalid path '%s' : No results for path: %s (in %s)", p.src, p.src, field)
+		return nil, failure(ErrRuntime, "Invalid path '%s' : No results for path: %s", p.src, p.normalized())
 	}
 	return v, nil
 }
@@ -203,7 +204,7 @@ func (s *stepper) outputPath(th *Thread, st *State, out any) (any, *Failure) {
 	if st.OutputPath == nil {
 		return out, nil
 	}
-	return selectPath(st.OutputPath, Scope{Input: out, Vars: varsOf(th)}, "OutputPath")
+	return selectPath(st.OutputPath, Scope{Input: out, Vars: varsOf(th)})
 }
 
 // assign evaluates every Assign value first, then sets them together.

@@ -2,6 +2,7 @@ package asl
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"time"
 )
@@ -149,6 +150,10 @@ func (s *stepper) heartbeat(th *Thread) {
 // fail handles a state's failure: the first matching retrier (if attempts
 // remain), else the first matching catcher, else the thread fails.
 func (s *stepper) fail(th *Thread, st *State, f *Failure) {
+	if f.Error == ErrRuntime || f.Error == ErrIntrinsicFailure || f.Error == ErrQueryEvaluationError || f.Error == ErrResultPathMatchFailure {
+		// The cloud prefixes faults it finds while running a state this way.
+		f = &Failure{Error: f.Error, Cause: fmt.Sprintf("An error occurred while executing the state '%s' (entered at the event id #%d). %s", st.Name, th.EnteredEvent, f.Cause)}
+	}
 	for i, r := range st.Retry {
 		if !matchesError(r.ErrorEquals, f.Error) {
 			continue

@@ -15,6 +15,7 @@ type Template struct {
 	vals  []*Template
 	items []*Template
 	path  *Path
+	field string // the ".$" key a path came from, for error messages
 	fn    *Intrinsic
 	expr  *jsonataExpr
 }
@@ -83,7 +84,8 @@ func (p *parser) compileDynamic(v any, at string) *Template {
 		p.add(at, codeInvalidPath, "%v", err)
 		return &Template{kind: tLit}
 	}
-	return &Template{kind: tPath, path: path}
+	key := strings.TrimSuffix(at, ".$")
+	return &Template{kind: tPath, path: path, field: key[strings.LastIndexByte(key, '.')+1:] + ".$"}
 }
 
 // compileJSONataTemplate compiles a JSONata-mode value: every string of the
@@ -161,7 +163,11 @@ func (t *Template) evalDef(c *evalCtx) (any, bool, *Failure) {
 	case tPath:
 		v, err := t.path.Eval(c.scope)
 		if err != nil {
-			return nil, false, failure(ErrRuntime, "The JSONPath %q could not be found in the input %s", t.path.src, truncate(mustJSON(c.scope.Input)))
+			field := t.field
+			if field == "" {
+				field = "Path"
+			}
+			return nil, false, failure(ErrRuntime, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", t.path.src, field, truncate(mustJSON(c.scope.Input)))
 		}
 		return v, true, nil
 	case tIntrinsic:
