@@ -20,6 +20,7 @@ const usage = `edgecd ships static web frontends through a CDN with staged relea
 Usage:
   edgecd up      [flags]   run everything on loopback with a demo (first start seeds it)
   edgecd serve   [flags]   run a node (role all, edge or control) without the demo
+  edgecd deploy  DIR s3://bucket/prefix/   upload a build output by content hash
   edgecd release COMMAND   stage, promote, abort, roll back, status, invalidate (on any CloudFront API)
   edgecd version           print the version
 
@@ -45,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdUp(ctx, args[1:], stdout, stderr)
 	case "serve":
 		err = cmdServe(ctx, args[1:], stdout, stderr)
+	case "deploy":
+		err = cmdDeploy(ctx, args[1:], stdout, stderr)
 	case "release":
 		err = cmdRelease(ctx, args[1:], stdout, stderr)
 	case "version", "--version":

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/edgecd/edgecd/deploy"
+)
+
+const deployUsage = `Usage: edgecd deploy [flags] DIR s3://bucket/prefix/
+
+Uploads what changed in DIR (by content hash), sets Content-Type and Cache-Control
+(fingerprinted assets: immutable for a year; HTML: no-cache), and with --delete removes
+keys DIR no longer has, after every upload succeeded.
+`
+
+func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, deployUsage); fs.PrintDefaults() }
+	var (
+		endpoint, region, profile, output, rulesFile string
+		del, dryRun                                  bool
+		concurrency                                  int
+		partMiB                                      int64
+	)
+	fs.StringVar(&endpoint, "endpoint-url", "", "S3 endpoint (default: AWS_ENDPOINT_URL, else the real AWS)")
+	fs.StringVar(&region, "region", "", "AWS region")
+	fs.StringVar(&profile, "profile", "", "AWS shared-config profile")
+	fs.BoolVar(&del, "delete", false, "delete remote keys under the prefix that DIR does not have (after all uploads)")
+	fs.BoolVar(&dryRun, "dry-run", false, "print the plan, change nothing")
+	fs.IntVar(&concurrency, "concurrency", 16, "parallel uploads")
+	fs.Int64Var(&partMiB, "part-size", 8, "multipart part size in MiB (files above it go multipart)")
+	fs.StringVar(&output, "output", "text", "text or json (a summary)")
+	fs.StringVar(&rulesFile, "rules", "", `JSON file of header rules: [{"pattern": "*.txt", "cache_control": "max-age=60"}]`)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
+		return errors.New("give a directory and an s3:// destination")
+	}
+	bucket, prefix, err := deploy.ParseS3URL(fs.Arg(1))
+	if err != nil {
+		return err
+	}
+	var rules []deploy.Rule
+	if rulesFile != "" {
+		b, err := os.ReadFile(rulesFile)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &rules); err != nil {
+			return fmt.Errorf("%s: %w (want a JSON list of {pattern, cache_control, content_type})", rulesFile, err)
+		}
+	}
+	opts := []func(*config.LoadOptions) error{}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	if profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if endpoint != "" {
+		cfg.BaseEndpoint = aws.String(endpoint)
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		// A custom endpoint (edgecd, MinIO) is addressed path-style.
+		o.UsePathStyle = cfg.BaseEndpoint != nil
+	})
+	progress := progressPrinter(stderr, output == "json")
+	sum, err := deploy.Run(ctx, client, deploy.Options{
+		Dir: fs.Arg(0), Bucket: bucket, Prefix: prefix, Delete: del, DryRun: dryRun,
+		Concurrency: concurrency, PartSize: partMiB << 20, Rules: rules, Progress: progress,
+	})
+	if progress != nil {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		return err
+	}
+	if output == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sum)
+	}
+	for _, p := range sum.Planned {
+		fmt.Fprintln(stdout, "(dry run)", p)
+	}
+	fmt.Fprintf(stdout, "s3://%s/%s: %d uploaded (%s), %d unchanged, %d deleted in %.2fs\n",
+		sum.Bucket, sum.Prefix, sum.Uploaded, humanBytes(sum.Bytes), sum.Skipped, sum.Deleted, sum.Seconds)
+	return nil
+}
+
+// progressPrinter draws a one-line bar on a terminal and nothing otherwise
+// (the summary line says it all for logs).
+func progressPrinter(w io.Writer, quiet bool) func(deploy.Progress) {
+	f, ok := w.(*os.File)
+	if quiet || !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	last := time.Time{}
+	return func(p deploy.Progress) {
+		if time.Since(last) < 100*time.Millisecond && p.Files != p.TotalFiles {
+			return
+		}
+		last = time.Now()
+		rate := float64(p.Bytes) / max(p.Elapsed.Seconds(), 0.001)
+		eta := time.Duration(float64(p.TotalBytes-p.Bytes)/max(rate, 1)) * time.Second
+		width := 30
+		done := width * p.Files / max(p.TotalFiles, 1)
+		bar := make([]byte, width)
+		for i := range bar {
+			bar[i] = ' '
+			if i < done {
+				bar[i] = '='
+			}
+		}
+		fmt.Fprintf(w, "\r[%s] %d/%d files  %s/%s  %s/s  ETA %s   ", bar, p.Files, p.TotalFiles,
+			humanBytes(p.Bytes), humanBytes(p.TotalBytes), humanBytes(int64(rate)), eta.Round(time.Second))
+	}
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

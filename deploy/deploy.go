@@ -1,0 +1,222 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// Options describe one deploy.
+type Options struct {
+	Dir         string
+	Bucket      string
+	Prefix      string // "2.0.0/" (a trailing '/' is added when missing)
+	Delete      bool   // remove remote keys under Prefix that Dir lacks, after all uploads
+	DryRun      bool
+	Concurrency int   // parallel uploads; default 16
+	PartSize    int64 // multipart part size and threshold; default 8 MiB
+	Rules       []Rule
+	// Progress is called after each file is uploaded or deleted.
+	Progress func(Progress)
+}
+
+// Progress is a running count.
+type Progress struct {
+	Files, TotalFiles int
+	Bytes, TotalBytes int64
+	Elapsed           time.Duration
+	Key               string
+}
+
+// Summary is what a deploy did.
+type Summary struct {
+	Bucket   string   `json:"bucket"`
+	Prefix   string   `json:"prefix"`
+	Uploaded int      `json:"uploaded"`
+	Skipped  int      `json:"skipped"`
+	Deleted  int      `json:"deleted"`
+	Bytes    int64    `json:"bytes"`
+	Seconds  float64  `json:"seconds"`
+	DryRun   bool     `json:"dry_run"`
+	Planned  []string `json:"planned,omitempty"` // dry run: "upload key" / "delete key"
+}
+
+// ParseS3URL splits s3://bucket/prefix/.
+func ParseS3URL(u string) (bucket, prefix string, err error) {
+	rest, ok := strings.CutPrefix(u, "s3://")
+	if !ok || rest == "" {
+		return "", "", fmt.Errorf("%q is not an S3 URL: use s3://bucket/prefix/", u)
+	}
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	if bucket == "" {
+		return "", "", fmt.Errorf("%q names no bucket: use s3://bucket/prefix/", u)
+	}
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	return bucket, prefix, nil
+}
+
+// Run deploys o.Dir to s3://o.Bucket/o.Prefix with client.
+func Run(ctx context.Context, client *s3.Client, o Options) (*Summary, error) {
+	start := time.Now()
+	if o.Concurrency <= 0 {
+		o.Concurrency = 16
+	}
+	if o.PartSize <= 0 {
+		o.PartSize = 8 << 20
+	}
+	if o.Prefix != "" && !strings.HasSuffix(o.Prefix, "/") {
+		o.Prefix += "/"
+	}
+	if st, err := os.Stat(o.Dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory: give the build output directory", o.Dir)
+	}
+	local, err := Scan(o.Dir, o.Prefix, o.PartSize, o.Rules)
+	if err != nil {
+		return nil, err
+	}
+	remote, err := listRemote(ctx, client, o.Bucket, o.Prefix)
+	if err != nil {
+		return nil, err
+	}
+	plan := Diff(local, remote, o.Delete)
+	sum := &Summary{Bucket: o.Bucket, Prefix: o.Prefix, Skipped: len(plan.Skips), DryRun: o.DryRun}
+	if o.DryRun {
+		for _, a := range plan.Uploads {
+			sum.Planned = append(sum.Planned, "upload "+a.Key)
+		}
+		for _, a := range plan.Deletes {
+			sum.Planned = append(sum.Planned, "delete "+a.Key)
+		}
+		sum.Uploaded, sum.Deleted, sum.Bytes = len(plan.Uploads), len(plan.Deletes), plan.UploadBytes
+		sum.Seconds = time.Since(start).Seconds()
+		return sum, nil
+	}
+	if err := upload(ctx, client, o, plan, start, sum); err != nil {
+		return sum, err
+	}
+	// Only now: a failed upload must never leave the prefix missing files
+	// the old version's pages still reference.
+	if err := deleteKeys(ctx, client, o.Bucket, plan.Deletes); err != nil {
+		return sum, err
+	}
+	sum.Deleted = len(plan.Deletes)
+	sum.Seconds = time.Since(start).Seconds()
+	return sum, nil
+}
+
+func listRemote(ctx context.Context, client *s3.Client, bucket, prefix string) (map[string]string, error) {
+	out := map[string]string{}
+	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			var nb *s3types.NoSuchBucket
+			if errors.As(err, &nb) {
+				return nil, fmt.Errorf("bucket %s does not exist: create it first (aws s3 mb s3://%s)", bucket, bucket)
+			}
+			return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
+		}
+		for _, obj := range page.Contents {
+			out[aws.ToString(obj.Key)] = strings.Trim(aws.ToString(obj.ETag), `"`)
+		}
+	}
+	return out, nil
+}
+
+func upload(ctx context.Context, client *s3.Client, o Options, plan *Plan, start time.Time, sum *Summary) error {
+	uploader := manager.NewUploader(client, func(u *manager.Uploader) {
+		u.PartSize = o.PartSize
+		u.Concurrency = 4
+	})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan *File)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		files    atomic.Int64
+		bytes    atomic.Int64
+		wg       sync.WaitGroup
+	)
+	for range min(o.Concurrency, max(len(plan.Uploads), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range work {
+				if err := putFile(ctx, client, uploader, o, f); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("upload %s: %w", f.Key, err)
+						cancel()
+					}
+					mu.Unlock()
+					continue
+				}
+				n, b := files.Add(1), bytes.Add(f.Size)
+				if o.Progress != nil {
+					o.Progress(Progress{Files: int(n), TotalFiles: len(plan.Uploads), Bytes: b, TotalBytes: plan.UploadBytes, Elapsed: time.Since(start), Key: f.Key})
+				}
+			}
+		}()
+	}
+	for _, a := range plan.Uploads {
+		select {
+		case work <- a.File:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	sum.Uploaded, sum.Bytes = int(files.Load()), bytes.Load()
+	return firstErr
+}
+
+func putFile(ctx context.Context, client *s3.Client, uploader *manager.Uploader, o Options, f *File) error {
+	fh, err := os.Open(f.Path)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	in := &s3.PutObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(f.Key), Body: fh, ContentType: aws.String(f.ContentType)}
+	if f.CacheControl != "" {
+		in.CacheControl = aws.String(f.CacheControl)
+	}
+	if f.Size <= o.PartSize {
+		in.ContentLength = aws.Int64(f.Size)
+		_, err = client.PutObject(ctx, in)
+		return err
+	}
+	_, err = uploader.Upload(ctx, in)
+	return err
+}
+
+func deleteKeys(ctx context.Context, client *s3.Client, bucket string, dels []Action) error {
+	for i := 0; i < len(dels); i += 1000 {
+		batch := dels[i:min(i+1000, len(dels))]
+		ids := make([]s3types.ObjectIdentifier, len(batch))
+		for j, a := range batch {
+			ids[j] = s3types.ObjectIdentifier{Key: aws.String(a.Key)}
+		}
+		out, err := client.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(bucket), Delete: &s3types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+		if err != nil {
+			return fmt.Errorf("delete stale keys: %w", err)
+		}
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return fmt.Errorf("delete %s: %s %s", aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message))
+		}
+	}
+	return nil
+}

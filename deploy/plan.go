@@ -1,0 +1,179 @@
+package deploy
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// File is one local file to deploy.
+type File struct {
+	Key          string // the S3 key
+	Path         string // the local path
+	Size         int64
+	ETag         string // what S3 will report for it, without quotes
+	ContentType  string
+	CacheControl string
+}
+
+// Action is what a deploy does to a key.
+type Action struct {
+	Op   string // "upload", "delete", "skip"
+	File *File  // nil for deletes
+	Key  string
+}
+
+// Plan is the difference between a directory and a prefix.
+type Plan struct {
+	Uploads, Deletes, Skips []Action
+	UploadBytes             int64
+}
+
+// Rule sets headers for keys matching a pattern (path.Match on the key
+// relative to the prefix, or on its base name when the pattern has no '/').
+type Rule struct {
+	Pattern      string `json:"pattern"`
+	CacheControl string `json:"cache_control,omitempty"`
+	ContentType  string `json:"content_type,omitempty"`
+}
+
+// hashedName matches build tools' fingerprinted file names
+// (app.3f2a9c1b.js, index-BjKz8v2q.css, chunk.5e1d2c.woff2).
+var hashedName = regexp.MustCompile(`[.-][A-Za-z0-9_]{8,}\.[a-z0-9]+$|[.-][0-9a-f]{6,}\.[a-z0-9]+$`)
+
+// Default headers: fingerprinted assets never change, so viewers and the
+// CDN may keep them a year; HTML must be revalidated so a release shows up.
+const (
+	ImmutableCache = "public, max-age=31536000, immutable"
+	RevalidateHTML = "no-cache"
+)
+
+func headersFor(rel string, rules []Rule) (contentType, cacheControl string) {
+	contentType = mime.TypeByExtension(path.Ext(rel))
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	switch {
+	case strings.HasSuffix(rel, ".html") || strings.HasSuffix(rel, ".htm"):
+		cacheControl = RevalidateHTML
+	case hashedName.MatchString(path.Base(rel)):
+		cacheControl = ImmutableCache
+	}
+	for _, r := range rules {
+		target := rel
+		if !strings.Contains(r.Pattern, "/") {
+			target = path.Base(rel)
+		}
+		if ok, _ := path.Match(r.Pattern, target); ok {
+			if r.CacheControl != "" {
+				cacheControl = r.CacheControl
+			}
+			if r.ContentType != "" {
+				contentType = r.ContentType
+			}
+		}
+	}
+	return contentType, cacheControl
+}
+
+// Scan walks dir and describes each regular file under prefix.
+func Scan(dir, prefix string, partSize int64, rules []Rule) ([]File, error) {
+	var files []File
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		ct, cc := headersFor(rel, rules)
+		f := File{Key: prefix + rel, Path: p, ContentType: ct, CacheControl: cc}
+		if f.Size, f.ETag, err = fileETag(p, partSize); err != nil {
+			return err
+		}
+		files = append(files, f)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", dir, err)
+	}
+	return files, nil
+}
+
+// fileETag returns the ETag S3 gives the file: its MD5 when it is uploaded
+// in one part, else the MD5 of its parts' MD5s with "-N".
+func fileETag(p string, partSize int64) (int64, string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return 0, "", err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, "", err
+	}
+	if st.Size() <= partSize {
+		h := md5.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return 0, "", err
+		}
+		return st.Size(), hex.EncodeToString(h.Sum(nil)), nil
+	}
+	all := md5.New()
+	parts := 0
+	for {
+		h := md5.New()
+		n, err := io.CopyN(h, f, partSize)
+		if n > 0 {
+			all.Write(h.Sum(nil))
+			parts++
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, "", err
+		}
+	}
+	return st.Size(), fmt.Sprintf("%s-%d", hex.EncodeToString(all.Sum(nil)), parts), nil
+}
+
+// Diff plans the uploads and deletes that make remote (key -> ETag) equal
+// local. Deletes are only planned when del is true.
+func Diff(local []File, remote map[string]string, del bool) *Plan {
+	p := &Plan{}
+	seen := make(map[string]bool, len(local))
+	for i := range local {
+		f := &local[i]
+		seen[f.Key] = true
+		if strings.Trim(remote[f.Key], `"`) == f.ETag {
+			p.Skips = append(p.Skips, Action{Op: "skip", File: f, Key: f.Key})
+			continue
+		}
+		p.Uploads = append(p.Uploads, Action{Op: "upload", File: f, Key: f.Key})
+		p.UploadBytes += f.Size
+	}
+	if del {
+		for k := range remote {
+			if !seen[k] {
+				p.Deletes = append(p.Deletes, Action{Op: "delete", Key: k})
+			}
+		}
+		sort.Slice(p.Deletes, func(i, j int) bool { return p.Deletes[i].Key < p.Deletes[j].Key })
+	}
+	return p
+}
