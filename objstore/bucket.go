@@ -261,7 +261,7 @@ func ValidatePolicy(policy []byte) error {
 // writeSmallFile replaces the file at path (in the store's own trees)
 // atomically with b.
 func (s *Store) writeSmallFile(path string, b []byte) error {
-	f, err := s.createTemp("doc-*")
+	f, err := s.createTemp("doc-")
 	if err != nil {
 		return err
 	}

@@ -143,7 +143,7 @@ func (s *Store) writeMeta(bucket string, kp keyPath, doc metaDoc) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.createTemp("meta-*")
+	f, err := s.createTemp("meta-")
 	if err != nil {
 		return err
 	}

@@ -369,7 +369,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 // file to file lets the kernel move the bytes (copy_file_range); the MD5s
 // are already known, so nothing is hashed again.
 func (s *Store) assemble(ctx context.Context, parts []*os.File) (*os.File, error) {
-	f, err := s.createTemp("mpu-*")
+	f, err := s.createTemp("mpu-")
 	if err != nil {
 		return nil, err
 	}

@@ -92,7 +92,7 @@ func (s *Store) writeTemp(ctx context.Context, r io.Reader, size, limit int64, h
 	if size > limit {
 		return nil, nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrEntityTooLarge, size, limit)
 	}
-	f, err := s.createTemp("obj-*")
+	f, err := s.createTemp("obj-")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -118,8 +118,8 @@ func (s *Store) writeTemp(ctx context.Context, r io.Reader, size, limit int64, h
 // becomes LastModified and part of the identity its metadata records) and
 // syncs it. On failure it discards f.
 func (s *Store) finishTemp(f *os.File) error {
-	now := s.opts.Now()
-	if err := os.Chtimes(f.Name(), now, now); err != nil {
+	now := unix.NsecToTimespec(s.opts.Now().UnixNano())
+	if err := unix.UtimesNanoAt(s.tmpFD, filepath.Base(f.Name()), []unix.Timespec{now, now}, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		discard(f)
 		return err
 	}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -190,9 +192,23 @@ func (s *Store) bucketMetaFD(bucket string) (int, error) {
 	return walkDirs(s.metaFD, []string{bucket})
 }
 
-// createTemp makes a temporary file in the store's temp directory.
-func (s *Store) createTemp(pattern string) (*os.File, error) {
-	return os.CreateTemp(filepath.Join(s.root, tmpDir), pattern)
+// createTemp makes a temporary file in the store's temp directory. It
+// creates the file relative to the directory's descriptor and wraps it
+// without registering it with the poller (which os.CreateTemp tries, and
+// fails, for every regular file): four system calls fewer per file.
+func (s *Store) createTemp(prefix string) (*os.File, error) {
+	for range 100 {
+		name := prefix + strconv.FormatUint(rand.Uint64(), 36)
+		fd, err := unix.Openat(s.tmpFD, name, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
+		if err == unix.EEXIST || err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("create temporary file: %w", err)
+		}
+		return os.NewFile(uintptr(fd), filepath.Join(s.root, tmpDir, name)), nil
+	}
+	return nil, fmt.Errorf("create temporary file: no free name in %s", filepath.Join(s.root, tmpDir))
 }
 
 // sync flushes f unless the store runs without fsync.
