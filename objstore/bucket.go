@@ -125,7 +125,8 @@ func (s *Store) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
 }
 
 // DeleteBucket removes an empty bucket (ErrBucketNotEmpty otherwise), its
-// policy and its unfinished multipart uploads.
+// policy and its unfinished multipart uploads. Files in the bucket's
+// directory that are not objects (links, names no key can have) go with it.
 func (s *Store) DeleteBucket(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -1,6 +1,9 @@
 package objstore
 
-import "sync"
+import (
+	"maps"
+	"sync"
+)
 
 // metaCache keeps recently used metadata documents in memory so listings
 // and opens need not read one file per key. An entry is used only when the
@@ -29,7 +32,11 @@ func (c *metaCache) get(bucket, key string, id fileIdentity) (metaDoc, bool) {
 	c.mu.Lock()
 	doc, ok := c.m[cacheKey{bucket, key}]
 	c.mu.Unlock()
-	return doc, ok && doc.File == id
+	if !ok || doc.File != id {
+		return metaDoc{}, false
+	}
+	doc.User = maps.Clone(doc.User) // callers may change what they are given
+	return doc, true
 }
 
 func (c *metaCache) put(bucket, key string, doc metaDoc) {

@@ -51,6 +51,16 @@
 // safe from torn objects and wrong metadata but may briefly report
 // recomputed metadata while another process writes.
 //
+// # Caches
+//
+// Two in-memory caches save system calls without being able to go stale:
+// object metadata is cached with the identity of the data file it
+// describes and used only while the file still has that identity, and the
+// sorted listings of large directories are cached with the directory's inode
+// and mtime (and only once that mtime is two seconds old, so a change within
+// one tick of the file system's coarse clock cannot hide). Writes through
+// the store drop the entries they affect at once.
+//
 // # ETags
 //
 // ObjectInfo.ETag holds the bare hex digest ("d41d8cd9...", or "<hex>-N" for
@@ -62,7 +72,11 @@
 // List returns keys in S3's order, by UTF-8 bytes, which is not the order of
 // a directory walk ("a-c" < "a/b" since '-' < '/'). It sorts each directory
 // by the key its entries stand for (a subdirectory "a" as "a/") and visits
-// only the directories that can hold the requested page.
+// only the directories that can hold the requested page. Pages continue
+// from the last item returned (ListResult.NextStartAfter), not from an
+// offset, so a continuation token built from it stays valid and exact while
+// the bucket changes: keys added behind the cursor are not seen, nothing is
+// repeated or skipped.
 //
 // # Errors
 //
