@@ -42,7 +42,10 @@ func detailsField(typ string) string {
 		return "mapStateStartedEventDetails"
 	case strings.HasPrefix(typ, "MapIteration"):
 		return "mapIteration" + strings.TrimPrefix(typ, "MapIteration") + "EventDetails"
-	case strings.HasPrefix(typ, "Task"), strings.HasPrefix(typ, "Execution"):
+	case typ == "LambdaFunctionStarted":
+		return ""
+	case strings.HasPrefix(typ, "Task"), strings.HasPrefix(typ, "Execution"),
+		strings.HasPrefix(typ, "LambdaFunction"), strings.HasPrefix(typ, "Activity"):
 		return strings.ToLower(typ[:1]) + typ[1:] + "EventDetails"
 	}
 	return ""
@@ -70,4 +73,83 @@ func resourceParts(arn string) (typ, res, region string) {
 		return parts[2], arn, region
 	}
 	return "", arn, region
+}
+
+// taskEvents names the history events of a task by its resource: a Lambda
+// function ARN gives LambdaFunction* events, an activity ARN Activity*
+// events, and service integrations (arn:aws:states:::...) Task* events.
+type taskEvents struct {
+	prefix                 string // "Task", "LambdaFunction" or "Activity"
+	resourceType, resource string
+	region                 string
+}
+
+func eventsFor(arn string) taskEvents {
+	parts := strings.SplitN(arn, ":", 7)
+	switch {
+	case len(parts) >= 6 && parts[2] == "lambda" && parts[5] == "function":
+		return taskEvents{prefix: "LambdaFunction", resource: arn}
+	case len(parts) >= 6 && parts[2] == "states" && parts[5] == "activity":
+		return taskEvents{prefix: "Activity", resource: arn}
+	}
+	typ, res, region := resourceParts(arn)
+	return taskEvents{prefix: "Task", resourceType: typ, resource: res, region: region}
+}
+
+// details returns the common fields of a task event plus extra.
+func (t taskEvents) details(extra map[string]any) map[string]any {
+	d := map[string]any{"resource": t.resource}
+	if t.prefix == "Task" {
+		d["resourceType"] = t.resourceType
+	}
+	for k, v := range extra {
+		d[k] = v
+	}
+	return d
+}
+
+// scheduled builds the ...Scheduled event's details.
+func (t taskEvents) scheduled(params string, timeout, heartbeat int64) map[string]any {
+	d := t.details(nil)
+	if t.prefix == "Task" {
+		d["region"] = t.region
+		d["parameters"] = params
+	} else {
+		d["input"] = params
+		d["inputDetails"] = payloadDetails
+	}
+	if timeout > 0 {
+		d["timeoutInSeconds"] = timeout
+	}
+	if heartbeat > 0 && t.prefix != "LambdaFunction" {
+		d["heartbeatInSeconds"] = heartbeat
+	}
+	return d
+}
+
+// started returns the ...Started event's details; LambdaFunctionStarted has none.
+func (t taskEvents) started() map[string]any {
+	switch t.prefix {
+	case "LambdaFunction":
+		return nil
+	case "Activity":
+		return map[string]any{}
+	}
+	return t.details(nil)
+}
+
+func (t taskEvents) succeeded(output string) map[string]any {
+	extra := map[string]any{"output": output, "outputDetails": payloadDetails}
+	if t.prefix != "Task" {
+		return extra
+	}
+	return t.details(extra)
+}
+
+func (t taskEvents) failed(errName, cause string) map[string]any {
+	extra := errorDetails(errName, cause)
+	if t.prefix != "Task" {
+		return extra
+	}
+	return t.details(extra)
 }

@@ -394,8 +394,8 @@ func (s *stepper) timerFired(th *Thread, id string) {
 		}
 		s.effect(CancelTask{TaskID: w.TaskID})
 		s.stopTaskTimers(w, id)
-		typ, res, _ := resourceParts(st.Resource)
-		s.emit("TaskTimedOut", map[string]any{"resourceType": typ, "resource": res, "error": name, "cause": cause})
+		ev := eventsFor(st.Resource)
+		s.emit(ev.prefix+"TimedOut", ev.failed(name, cause))
 		th.Wait = nil
 		s.fail(th, st, &Failure{Error: name, Cause: cause})
 	}

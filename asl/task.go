@@ -47,16 +47,13 @@ func (s *stepper) task(th *Thread, st *State) {
 		}
 		creds = json.RawMessage(mustJSON(v))
 	}
-	typ, res, region := resourceParts(st.Resource)
-	d := map[string]any{"resourceType": typ, "resource": res, "region": region, "parameters": pj}
-	if timeout > 0 {
-		d["timeoutInSeconds"] = timeout
+	ev := eventsFor(st.Resource)
+	if ev.region == "" {
+		// Integrations (arn:aws:states:::...) run in the state machine's region.
+		_, _, ev.region = resourceParts(s.x.Context.StateMachineID)
 	}
-	if heartbeat > 0 {
-		d["heartbeatInSeconds"] = heartbeat
-	}
-	s.emit("TaskScheduled", d)
-	s.emit("TaskStarted", map[string]any{"resourceType": typ, "resource": res})
+	s.emit(ev.prefix+"Scheduled", ev.scheduled(pj, timeout, heartbeat))
+	s.emit(ev.prefix+"Started", ev.started())
 	s.effect(ScheduleTask{
 		TaskID: id, StateName: st.Name, Resource: st.Resource, Parameters: json.RawMessage(pj),
 		Credentials: creds, TimeoutSeconds: timeout, HeartbeatSeconds: heartbeat, Token: token,
@@ -101,12 +98,12 @@ func (s *stepper) taskSucceeded(th *Thread, e TaskSucceeded) {
 	st, w := s.state(th), th.Wait
 	s.stopTaskTimers(w, "")
 	th.Wait = nil
-	typ, res, _ := resourceParts(st.Resource)
 	raw := e.Output
 	if len(raw) == 0 {
 		raw = json.RawMessage("null")
 	}
-	s.emit("TaskSucceeded", map[string]any{"resourceType": typ, "resource": res, "output": string(raw), "outputDetails": payloadDetails})
+	ev := eventsFor(st.Resource)
+	s.emit(ev.prefix+"Succeeded", ev.succeeded(string(raw)))
 	if len(raw) > MaxPayloadSize {
 		s.fail(th, st, failure(ErrDataLimitExceeded, "The state/task %q returned a result with a size exceeding the maximum number of bytes service limit.", st.Name))
 		return
@@ -128,12 +125,8 @@ func (s *stepper) taskFailed(th *Thread, e TaskFailed) {
 	st, w := s.state(th), th.Wait
 	s.stopTaskTimers(w, "")
 	th.Wait = nil
-	typ, res, _ := resourceParts(st.Resource)
-	d := map[string]any{"resourceType": typ, "resource": res}
-	for k, v := range errorDetails(e.Error, e.Cause) {
-		d[k] = v
-	}
-	s.emit("TaskFailed", d)
+	ev := eventsFor(st.Resource)
+	s.emit(ev.prefix+"Failed", ev.failed(e.Error, e.Cause))
 	s.fail(th, st, &Failure{Error: e.Error, Cause: e.Cause})
 }
 
@@ -189,6 +182,9 @@ func (s *stepper) fail(th *Thread, st *State, f *Failure) {
 			th.Phase, th.Failure = phaseFailed, cf
 			return
 		}
+		// The cloud leaves a caught state with an Exited event whose output
+		// is the catcher's result, then enters the catcher's Next.
+		s.emit(st.Type+"StateExited", map[string]any{"name": st.Name, "output": mustJSON(out), "outputDetails": payloadDetails})
 		th.State, th.Input, th.Phase, th.Wait = c.Next, Value{out}, phaseEnter, nil
 		return
 	}
