@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -305,6 +307,92 @@ func TestConcurrentPutAndDeleteInOneDirectory(t *testing.T) {
 	for w := 0; w < 2; w++ {
 		if body, _ := read(t, s, "b1b", fmt.Sprintf("shared/deep/k%d", w)); body != "final" {
 			t.Fatalf("k%d = %q", w, body)
+		}
+	}
+}
+
+// TestSpecialFilesAreNotObjects plants a FIFO and a directory where
+// objects would be: Open must neither block on the FIFO nor return them.
+func TestSpecialFilesAreNotObjects(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx := context.Background()
+	newBucket(t, s, "b1b")
+	if err := syscall.Mkfifo(filepath.Join(s.Root(), "b1b", "fifo"), 0o644); err != nil {
+		t.Skip("cannot make a FIFO here:", err)
+	}
+	mkdirAll(t, filepath.Join(s.Root(), "b1b", "dir"))
+	for _, key := range []string{"fifo", "dir"} {
+		if _, _, err := s.Open(ctx, "b1b", key); !errors.Is(err, ErrNoSuchKey) {
+			t.Errorf("Open %q = %v, want ErrNoSuchKey", key, err)
+		}
+	}
+	if res, err := s.List(ctx, "b1b", ListOptions{}); err != nil || len(res.Objects) != 0 {
+		t.Fatalf("List = %v %v", keysOf(res), err)
+	}
+}
+
+// TestListDuringWrites lists while other goroutines put and delete keys
+// around a stable set: every page must be in strict byte order, and every
+// stable key must be listed exactly once.
+func TestListDuringWrites(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx := context.Background()
+	newBucket(t, s, "b1b")
+	var stable []string
+	for i := range 200 {
+		k := fmt.Sprintf("d%d/s%03d", i%4, i)
+		put(t, s, "b1b", k, "x")
+		stable = append(stable, k)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(stop)
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				k := fmt.Sprintf("d%d/churn-%d/%d", i%5, w, i%7)
+				if _, err := s.Put(ctx, "b1b", k, strings.NewReader("y"), PutOptions{}); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := s.Delete(ctx, "b1b", k); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for round := 0; round < 15; round++ {
+		var got []string
+		o := ListOptions{MaxKeys: 37}
+		for {
+			res, err := s.List(ctx, "b1b", o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, keysOf(res)...)
+			if !res.IsTruncated {
+				break
+			}
+			o.StartAfter = res.NextStartAfter
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i-1] >= got[i] {
+				t.Fatalf("round %d: %q listed before %q", round, got[i-1], got[i])
+			}
+		}
+		for _, k := range stable {
+			if _, found := slices.BinarySearch(got, k); !found {
+				t.Fatalf("round %d: stable key %q missing", round, k)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package objstore
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"sort"
@@ -73,6 +74,9 @@ func (w *walker) push(dir string) error {
 		return nil
 	}
 	rels, err := w.s.dirs.listing(w.bucket, dir, fd)
+	if errors.Is(err, unix.ENOENT) {
+		return nil // removed (emptied by a delete) since it was opened
+	}
 	if err != nil {
 		return err
 	}
