@@ -215,14 +215,7 @@ func (s *Service) UpdateDistribution(ctx context.Context, id string, cfg Distrib
 	var out *Distribution
 	var version int64
 	rev, err := s.st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		rec, err := tx.Get(ctx, KindDistribution, id)
-		if err != nil {
-			return notFound(err, ErrNoSuchDistribution, fmt.Sprintf("distribution %s does not exist", id))
-		}
-		if err := checkIfMatch(ifMatch, id, rec.Version); err != nil {
-			return err
-		}
-		d, err := decode[Distribution](rec)
+		rec, d, err := getForWrite[Distribution](ctx, tx, KindDistribution, id, ifMatch, ErrNoSuchDistribution, "distribution")
 		if err != nil {
 			return err
 		}
@@ -272,14 +265,7 @@ func conflictAsPrecondition(err error) error {
 // DeleteDistribution deletes a disabled, deployed distribution.
 func (s *Service) DeleteDistribution(ctx context.Context, id, ifMatch string) error {
 	_, err := s.st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		rec, err := tx.Get(ctx, KindDistribution, id)
-		if err != nil {
-			return notFound(err, ErrNoSuchDistribution, fmt.Sprintf("distribution %s does not exist", id))
-		}
-		if err := checkIfMatch(ifMatch, id, rec.Version); err != nil {
-			return err
-		}
-		d, err := decode[Distribution](rec)
+		rec, d, err := getForWrite[Distribution](ctx, tx, KindDistribution, id, ifMatch, ErrNoSuchDistribution, "distribution")
 		if err != nil {
 			return err
 		}
@@ -344,17 +330,9 @@ func (s *Service) policyUsingStaging(ctx context.Context, tx store.Tx, domain st
 
 // ListDistributions returns distributions sorted by id, after marker.
 func (s *Service) ListDistributions(ctx context.Context, marker string, maxItems int) ([]Distribution, string, error) {
-	if maxItems <= 0 {
-		maxItems = 100
-	}
-	recs, err := s.st.List(ctx, KindDistribution, store.Query{After: marker, Limit: maxItems + 1})
+	recs, next, err := s.page(ctx, KindDistribution, marker, maxItems)
 	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(recs) > maxItems {
-		recs = recs[:maxItems]
-		next = recs[maxItems-1].ID
 	}
 	out := make([]Distribution, 0, len(recs))
 	for _, r := range recs {

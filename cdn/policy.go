@@ -95,11 +95,8 @@ func (s *Service) UpdatePolicy(ctx context.Context, id string, cfg ContinuousDep
 	var out *ContinuousDeploymentPolicy
 	var version int64
 	_, err := s.st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		rec, err := tx.Get(ctx, KindPolicy, id)
+		rec, _, err := getForWrite[ContinuousDeploymentPolicy](ctx, tx, KindPolicy, id, ifMatch, ErrNoSuchPolicy, "continuous deployment policy")
 		if err != nil {
-			return notFound(err, ErrNoSuchPolicy, fmt.Sprintf("continuous deployment policy %s does not exist", id))
-		}
-		if err := checkIfMatch(ifMatch, id, rec.Version); err != nil {
 			return err
 		}
 		if err := s.checkPolicyTarget(ctx, tx, id, &cfg); err != nil {
@@ -122,11 +119,8 @@ func (s *Service) UpdatePolicy(ctx context.Context, id string, cfg ContinuousDep
 // DeletePolicy deletes a policy no distribution uses.
 func (s *Service) DeletePolicy(ctx context.Context, id, ifMatch string) error {
 	_, err := s.st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		rec, err := tx.Get(ctx, KindPolicy, id)
+		rec, _, err := getForWrite[ContinuousDeploymentPolicy](ctx, tx, KindPolicy, id, ifMatch, ErrNoSuchPolicy, "continuous deployment policy")
 		if err != nil {
-			return notFound(err, ErrNoSuchPolicy, fmt.Sprintf("continuous deployment policy %s does not exist", id))
-		}
-		if err := checkIfMatch(ifMatch, id, rec.Version); err != nil {
 			return err
 		}
 		dists, err := tx.List(ctx, KindDistribution, store.Query{})
@@ -149,17 +143,9 @@ func (s *Service) DeletePolicy(ctx context.Context, id, ifMatch string) error {
 
 // ListPolicies returns policies sorted by id, after marker.
 func (s *Service) ListPolicies(ctx context.Context, marker string, maxItems int) ([]ContinuousDeploymentPolicy, string, error) {
-	if maxItems <= 0 {
-		maxItems = 100
-	}
-	recs, err := s.st.List(ctx, KindPolicy, store.Query{After: marker, Limit: maxItems + 1})
+	recs, next, err := s.page(ctx, KindPolicy, marker, maxItems)
 	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(recs) > maxItems {
-		recs = recs[:maxItems]
-		next = recs[maxItems-1].ID
 	}
 	out := make([]ContinuousDeploymentPolicy, 0, len(recs))
 	for _, r := range recs {

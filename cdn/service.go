@@ -145,3 +145,35 @@ func notFound(err error, kind error, msg string) error {
 	}
 	return err
 }
+
+// getForWrite reads a record inside a transaction for an update or delete:
+// it must exist (else notFoundErr) and ifMatch must be its current ETag.
+func getForWrite[T any](ctx context.Context, tx store.Tx, kind, id, ifMatch string, notFoundErr error, noun string) (store.Record, *T, error) {
+	rec, err := tx.Get(ctx, kind, id)
+	if err != nil {
+		return rec, nil, notFound(err, notFoundErr, fmt.Sprintf("%s %s does not exist", noun, id))
+	}
+	if err := checkIfMatch(ifMatch, id, rec.Version); err != nil {
+		return rec, nil, err
+	}
+	v, err := decode[T](rec)
+	return rec, v, err
+}
+
+// page lists one page of a kind after marker, returning the next marker
+// ("" on the last page).
+func (s *Service) page(ctx context.Context, kind, marker string, maxItems int) ([]store.Record, string, error) {
+	if maxItems <= 0 {
+		maxItems = 100
+	}
+	recs, err := s.st.List(ctx, kind, store.Query{After: marker, Limit: maxItems + 1})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(recs) > maxItems {
+		recs = recs[:maxItems]
+		next = recs[maxItems-1].ID
+	}
+	return recs, next, nil
+}
