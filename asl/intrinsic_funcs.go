@@ -7,6 +7,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -94,23 +95,54 @@ func fnFormat(c *Intrinsic, args []any, _ *Env) (any, error) {
 	return b.String(), nil
 }
 
+// formatArg renders a States.Format argument. Objects and arrays come out
+// the way the cloud's Java runtime prints them ({a=1, b=[x, y]}), not as JSON.
 func formatArg(v any) (string, error) {
+	var b strings.Builder
+	writeJavaString(&b, v)
+	return b.String(), nil
+}
+
+func writeJavaString(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case string:
-		return x, nil
+		b.WriteString(x)
 	case nil:
-		return "null", nil
+		b.WriteString("null")
 	case bool:
-		return strconv.FormatBool(x), nil
+		b.WriteString(strconv.FormatBool(x))
+	case json.Number:
+		b.WriteString(string(x))
+	case []any:
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeJavaString(b, e)
+		}
+		b.WriteByte(']')
+	case map[string]any:
+		b.WriteByte('{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k)
+			b.WriteByte('=')
+			writeJavaString(b, x[k])
+		}
+		b.WriteByte('}')
 	}
-	b, err := marshal(v)
-	return string(b), err
 }
 
 func fnStringToJSON(_ *Intrinsic, args []any, _ *Env) (any, error) {
 	s, ok := args[0].(string)
 	if !ok {
 		return nil, fmt.Errorf("expected a string, got %s", typeName(args[0]))
+	}
+	if strings.TrimSpace(s) == "" {
+		return nil, nil // the cloud turns an empty string into null
 	}
 	v, err := decode([]byte(strings.TrimSpace(s)))
 	if err != nil {
@@ -352,12 +384,25 @@ func fnMathRandom(_ *Intrinsic, args []any, env *Env) (any, error) {
 	return intNumber(lo + int64(math.Floor(r*float64(hi-lo)))), nil
 }
 
+// roundedArg reads a MathAdd operand. The cloud rounds fractions the way
+// Java's Math.round does, floor(x + 0.5): 1.5 → 2, -1.5 → -1, -2.5 → -2.
+func roundedArg(v any, what string) (int64, error) {
+	f, ok := toFloat(v)
+	if !ok || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, fmt.Errorf("%s must be a number, got %s", what, mustJSON(v))
+	}
+	if n, ok := toInt(v); ok {
+		return n, nil
+	}
+	return int64(math.Floor(f + 0.5)), nil
+}
+
 func fnMathAdd(_ *Intrinsic, args []any, _ *Env) (any, error) {
-	a, err := intArg(args[0], "the first value")
+	a, err := roundedArg(args[0], "the first value")
 	if err != nil {
 		return nil, err
 	}
-	b, err := intArg(args[1], "the second value")
+	b, err := roundedArg(args[1], "the second value")
 	if err != nil {
 		return nil, err
 	}
