@@ -1,6 +1,10 @@
 package asl
 
-import "math"
+import (
+	"fmt"
+	"math"
+	"strings"
+)
 
 func (s *stepper) parallel(th *Thread, st *State) {
 	eff, f := s.effectiveInput(th, st, nil)
@@ -11,7 +15,7 @@ func (s *stepper) parallel(th *Thread, st *State) {
 	s.emit("ParallelStateStarted", map[string]any{})
 	th.Children = make([]*Thread, len(st.Branches))
 	for i, b := range st.Branches {
-		th.Children[i] = &Thread{Machine: b.ID, State: b.StartAt, Phase: phaseEnter, Input: Value{eff}, Index: i, Vars: copyVars(th.Vars)}
+		th.Children[i] = &Thread{Machine: b.ID, State: b.StartAt, Phase: phaseEnter, Input: Value{eff}, Index: i, Vars: copyVars(th.Vars), Quiet: th.Quiet}
 	}
 	th.Wait, th.Phase = &Wait{Kind: "children"}, phaseWaiting
 	for _, c := range th.Children {
@@ -65,6 +69,9 @@ func (s *stepper) mapState(th *Thread, st *State) {
 	th.Children, th.Started, th.Scanned, th.Finished, th.FailedN = nil, 0, 0, 0, 0
 	th.Tolerated = st.ToleratedFailureCount != nil || st.ToleratedFailurePercentage != nil
 	s.emit("MapStateStarted", map[string]any{"length": len(list)})
+	if st.Distributed {
+		s.emit("MapRunStarted", map[string]any{"mapRunArn": s.mapRunArn(th, st)})
+	}
 	th.Wait, th.Phase = &Wait{Kind: "children", Value: &Value{eff}}, phaseWaiting
 	s.childrenChanged(th)
 }
@@ -87,7 +94,9 @@ func (s *stepper) parallelChanged(th *Thread, st *State) {
 		case phaseFailed:
 			f := c.Failure
 			s.abortChildren(th, "")
-			s.emit("ParallelStateFailed", errorDetails(f.Error, f.Cause))
+			if !s.willRetry(th, st, f) {
+				s.emit("ParallelStateFailed", errorDetails(f.Error, f.Cause))
+			}
 			th.Children = nil
 			s.fail(th, st, f)
 			return
@@ -110,8 +119,8 @@ func (s *stepper) parallelChanged(th *Thread, st *State) {
 	for i, c := range th.Children {
 		results[i] = c.Output.V
 	}
+	// The cloud records no ParallelStateSucceeded: Exited follows directly.
 	th.Children, th.Wait = nil, nil
-	s.emit("ParallelStateSucceeded", map[string]any{})
 	s.complete(th, st, results)
 }
 
@@ -143,7 +152,7 @@ func (s *stepper) abortChildren(th *Thread, mapName string) {
 		}
 		s.cancelAll(c, true)
 		c.Phase = phaseAborted
-		if mapName != "" {
+		if mapName != "" && !c.Quiet {
 			s.emit("MapIterationAborted", map[string]any{"name": mapName, "index": c.Index})
 		}
 	}
@@ -180,6 +189,9 @@ func (s *stepper) mapChanged(th *Thread, st *State) {
 				}
 			}
 			th.Children, th.Items, th.Wait = nil, nil, nil
+			if st.Distributed {
+				s.emit("MapRunSucceeded", nil)
+			}
 			s.emit("MapStateSucceeded", map[string]any{})
 			s.complete(th, st, results)
 			return
@@ -207,9 +219,9 @@ func (s *stepper) scanIterations(th *Thread, st *State) {
 		}
 		switch c.Phase {
 		case phaseDone:
-			s.emit("MapIterationSucceeded", map[string]any{"name": st.Name, "index": c.Index})
+			s.iterationEvent(st, "MapIterationSucceeded", c.Index)
 		case phaseFailed:
-			s.emit("MapIterationFailed", map[string]any{"name": st.Name, "index": c.Index})
+			s.iterationEvent(st, "MapIterationFailed", c.Index)
 			th.FailedN++
 		default:
 			continue
@@ -223,7 +235,12 @@ func (s *stepper) scanIterations(th *Thread, st *State) {
 }
 
 func (s *stepper) finishMapFailed(th *Thread, st *State, f *Failure) {
-	s.emit("MapStateFailed", errorDetails(f.Error, f.Cause))
+	if st.Distributed {
+		s.emit("MapRunFailed", errorDetails(f.Error, f.Cause))
+	}
+	if !s.willRetry(th, st, f) { // a retried Map records no MapStateFailed
+		s.emit("MapStateFailed", errorDetails(f.Error, f.Cause))
+	}
 	th.Children, th.Items = nil, nil
 	s.fail(th, st, f)
 }
@@ -308,9 +325,11 @@ func (s *stepper) startIteration(th *Thread, st *State) *Failure {
 			return f
 		}
 	}
-	c := &Thread{Machine: st.Processor.ID, State: st.Processor.StartAt, Phase: phaseEnter, Input: Value{in}, Index: i, Vars: copyVars(th.Vars)}
+	c := &Thread{Machine: st.Processor.ID, State: st.Processor.StartAt, Phase: phaseEnter, Input: Value{in}, Index: i, Vars: copyVars(th.Vars), Quiet: th.Quiet || st.Distributed}
 	th.Children = append(th.Children, c)
-	s.emit("MapIterationStarted", map[string]any{"name": st.Name, "index": i})
+	if !st.Distributed {
+		s.emit("MapIterationStarted", map[string]any{"name": st.Name, "index": i})
+	}
 	s.advance(c)
 	return nil
 }
@@ -319,3 +338,22 @@ func (s *stepper) startIteration(th *Thread, st *State) *Failure {
 // reuses Wait so that the mark is part of the stored state.
 func (t *Thread) reported() bool { return t.Wait != nil && t.Wait.Kind == "reported" }
 func (t *Thread) markReported()  { t.Wait = &Wait{Kind: "reported"} }
+
+// iterationEvent records a MapIteration* event; a distributed Map's
+// iterations are child executions and record none here.
+func (s *stepper) iterationEvent(st *State, typ string, index int) {
+	if !st.Distributed {
+		s.emit(typ, map[string]any{"name": st.Name, "index": index})
+	}
+}
+
+// mapRunArn names a distributed Map's run the way the cloud does:
+// arn:...:mapRun:<state machine name>/<label or state name>:<id>.
+func (s *stepper) mapRunArn(th *Thread, st *State) string {
+	sm := s.x.Context.StateMachineID
+	prefix := strings.Replace(sm, ":stateMachine:", ":mapRun:", 1)
+	if prefix == sm {
+		prefix = "arn:aws:states:::mapRun:" + s.x.Context.StateMachineName
+	}
+	return fmt.Sprintf("%s/%s:%d", prefix, st.Name, th.EnteredEvent)
+}

@@ -66,6 +66,7 @@ type State struct {
 
 	// Map.
 	Processor                  *Machine
+	Distributed                bool // ProcessorConfig.Mode DISTRIBUTED: a map run, quiet children
 	ItemsPath                  *Path
 	Items                      *Template
 	ItemSelector               *Template

@@ -61,9 +61,12 @@ type Thread struct {
 	RetryCount int              `json:"retryCount,omitempty"`
 	Vars       map[string]Value `json:"vars,omitempty"`
 	Index      int              `json:"index"` // branch or iteration index
-	Wait       *Wait            `json:"wait,omitempty"`
-	Output     *Value           `json:"output,omitempty"`
-	Failure    *Failure         `json:"failure,omitempty"`
+	// Quiet threads run inside a distributed Map: like the cloud's child
+	// executions, their events are not part of this execution's history.
+	Quiet   bool     `json:"quiet,omitempty"`
+	Wait    *Wait    `json:"wait,omitempty"`
+	Output  *Value   `json:"output,omitempty"`
+	Failure *Failure `json:"failure,omitempty"`
 
 	// A Parallel or Map state in progress.
 	Children  []*Thread `json:"children,omitempty"`

@@ -40,6 +40,10 @@ func detailsField(typ string) string {
 		return "stateExitedEventDetails"
 	case typ == "MapStateStarted":
 		return "mapStateStartedEventDetails"
+	case typ == "MapRunStarted", typ == "MapRunFailed":
+		return "mapRun" + strings.TrimPrefix(typ, "MapRun") + "EventDetails"
+	case typ == "MapRunSucceeded":
+		return ""
 	case strings.HasPrefix(typ, "MapIteration"):
 		return "mapIteration" + strings.TrimPrefix(typ, "MapIteration") + "EventDetails"
 	case typ == "LambdaFunctionStarted":

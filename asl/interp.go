@@ -34,6 +34,7 @@ type stepper struct {
 	out    []Effect
 	limit  int64
 	halted bool
+	quiet  bool // the thread being advanced records no history
 
 	execCtx, machineCtx map[string]any // shared parts of $$, built on first use
 }
@@ -47,6 +48,9 @@ func newStepper(d *Definition, x *Execution, env *Env) *stepper {
 }
 
 func (s *stepper) emit(typ string, details map[string]any) {
+	if s.quiet {
+		return
+	}
 	s.x.LastEventID++
 	s.out = append(s.out, HistoryEvent{
 		ID: s.x.LastEventID, PreviousEventID: s.x.LastEventID - 1, Timestamp: s.env.Now,
@@ -184,7 +188,9 @@ func (s *stepper) propagate(path []*Thread) {
 			if th.Wait == nil || th.Wait.Kind != "children" {
 				return
 			}
+			restore := s.quietAs(th)
 			s.childrenChanged(th)
+			restore()
 		}
 		s.advance(th)
 	}
@@ -192,6 +198,7 @@ func (s *stepper) propagate(path []*Thread) {
 
 // advance runs a thread until it blocks or finishes.
 func (s *stepper) advance(th *Thread) {
+	defer s.quietAs(th)()
 	for !s.halted {
 		switch th.Phase {
 		case phaseEnter:
@@ -259,6 +266,7 @@ func (s *stepper) abort(status Status, typ, errName, cause string) {
 // cancelAll withdraws every task and timer a thread (and its children) waits
 // on, emitting the state's Aborted event when events is true.
 func (s *stepper) cancelAll(th *Thread, events bool) {
+	defer s.quietAs(th)()
 	w := th.Wait
 	if w == nil {
 		return
@@ -281,6 +289,13 @@ func (s *stepper) cancelAll(th *Thread, events bool) {
 	}
 	th.Wait = nil
 	th.Phase = phaseAborted
+}
+
+// quietAs makes emit follow th's quietness until the returned func runs.
+func (s *stepper) quietAs(th *Thread) func() {
+	prev := s.quiet
+	s.quiet = th.Quiet
+	return func() { s.quiet = prev }
 }
 
 func (s *stepper) state(th *Thread) *State {

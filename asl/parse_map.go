@@ -23,6 +23,7 @@ func (p *parser) mapState(s *State, f fields) {
 			if mode, ok := cfg["Mode"].(string); ok && mode != "INLINE" && mode != "DISTRIBUTED" {
 				p.add(pf.at+".ProcessorConfig.Mode", codeSchema, "Mode must be INLINE or DISTRIBUTED, got %q", mode)
 			}
+			s.Distributed = cfg["Mode"] == "DISTRIBUTED"
 		}
 		s.Processor = p.machine(m, pf.at, s.QueryLanguage)
 	}

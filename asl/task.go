@@ -140,6 +140,16 @@ func (s *stepper) heartbeat(th *Thread) {
 	s.effect(StartTimer{TimerID: w.HeartbeatTimer, At: s.env.Now.Add(time.Duration(w.Heartbeat) * time.Second)})
 }
 
+// willRetry reports whether fail would retry f rather than catch or fail.
+func (s *stepper) willRetry(th *Thread, st *State, f *Failure) bool {
+	for i, r := range st.Retry {
+		if matchesError(r.ErrorEquals, f.Error) {
+			return th.Retries == nil || th.Retries[i] < r.MaxAttempts
+		}
+	}
+	return false
+}
+
 // fail handles a state's failure: the first matching retrier (if attempts
 // remain), else the first matching catcher, else the thread fails.
 func (s *stepper) fail(th *Thread, st *State, f *Failure) {
