@@ -117,7 +117,10 @@ func (x *Execution) Step(d *Definition, ev Event, env Env) ([]Effect, error) {
 		if path == nil {
 			return nil, fmt.Errorf("timer %q: %w", e.TimerID, ErrUnknownID)
 		}
-		s.timerFired(path[len(path)-1], e.TimerID)
+		th := path[len(path)-1]
+		restore := s.quietAs(th)
+		s.timerFired(th, e.TimerID)
+		restore()
 		s.propagate(path)
 	case TaskSucceeded, TaskFailed, TaskHeartbeat:
 		id := taskID(e)
@@ -126,6 +129,7 @@ func (x *Execution) Step(d *Definition, ev Event, env Env) ([]Effect, error) {
 			return nil, fmt.Errorf("task %q: %w", id, ErrUnknownID)
 		}
 		th := path[len(path)-1]
+		restore := s.quietAs(th)
 		switch e := e.(type) {
 		case TaskSucceeded:
 			s.taskSucceeded(th, e)
@@ -133,6 +137,9 @@ func (x *Execution) Step(d *Definition, ev Event, env Env) ([]Effect, error) {
 			s.taskFailed(th, e)
 		case TaskHeartbeat:
 			s.heartbeat(th)
+		}
+		restore()
+		if _, ok := e.(TaskHeartbeat); ok {
 			return s.out, nil
 		}
 		s.propagate(path)
