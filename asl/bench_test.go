@@ -65,3 +65,24 @@ func BenchmarkMap1000(b *testing.B) {
 	}
 	b.ReportMetric(float64(transitions)/b.Elapsed().Seconds(), "transitions/s")
 }
+
+func BenchmarkJSONataMap1000(b *testing.B) {
+	d, err := Parse([]byte(`{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":"{% $states.input.items %}",
+		"ItemSelector":{"index":"{% $states.context.Map.Item.Index %}","value":"{% $states.context.Map.Item.Value %}"},
+		"ItemProcessor":{"StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% $states.input.value * 2 %}","End":true}}},"End":true}}}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	items := make([]int, 1000)
+	in, _ := json.Marshal(map[string]any{"items": items})
+	transitions := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := Run(d, in, nil, RunOptions{MaxHistoryEvents: -1})
+		if err != nil || res.Status != Succeeded {
+			b.Fatalf("%v %+v", err, res)
+		}
+		transitions += 1 + len(items)
+	}
+	b.ReportMetric(float64(transitions)/b.Elapsed().Seconds(), "transitions/s")
+}

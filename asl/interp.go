@@ -36,6 +36,8 @@ type stepper struct {
 	halted bool
 	quiet  bool // the thread being advanced records no history
 
+	converted converter // JSONata conversions made during this call
+
 	execCtx, machineCtx map[string]any // shared parts of $$, built on first use
 }
 

@@ -7,14 +7,20 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"unsafe"
 
 	jsonata "github.com/blues/jsonata-go"
 )
 
-// jsonataExpr is a JSONata expression checked at parse time. The library's
-// Expr keeps variables in a registry it mutates, so every evaluation compiles
-// a fresh Expr: definitions stay immutable and safe to share.
-type jsonataExpr struct{ src string }
+// jsonataExpr is a JSONata expression compiled at parse time. The library's
+// Expr keeps variables in a registry map that RegisterVars creates on first
+// use and then mutates, so the shared Expr is never registered into: each
+// evaluation registers into a shallow copy, whose registry starts out nil and
+// is therefore its own. Definitions stay immutable and safe to share.
+type jsonataExpr struct {
+	src      string
+	compiled jsonata.Expr
+}
 
 func compileJSONata(src string) (e *jsonataExpr, err error) {
 	defer func() {
@@ -22,10 +28,11 @@ func compileJSONata(src string) (e *jsonataExpr, err error) {
 			err = fmt.Errorf("JSONata parser failed: %v", r)
 		}
 	}()
-	if _, err := jsonata.Compile(src); err != nil {
+	x, err := jsonata.Compile(src)
+	if err != nil {
 		return nil, err
 	}
-	return &jsonataExpr{src: src}, nil
+	return &jsonataExpr{src: src, compiled: *x}, nil
 }
 
 // eval runs the expression with $states and the execution's variables bound.
@@ -36,22 +43,23 @@ func (e *jsonataExpr) eval(c *evalCtx) (v any, def bool, f *Failure) {
 			v, def, f = nil, false, failure(ErrQueryEvaluationError, "evaluating %q failed: %v", e.src, r)
 		}
 	}()
-	x, err := jsonata.Compile(e.src)
-	if err != nil {
-		return nil, false, failure(ErrQueryEvaluationError, "%v", err)
+	x := e.compiled // a copy with a nil registry; see jsonataExpr
+	conv := c.converted
+	if conv == nil {
+		conv = converter{}
 	}
 	vars := make(map[string]any, len(c.scope.Vars)+1)
 	for k, val := range c.scope.Vars {
-		vars[k] = toJSONata(val)
+		vars[k] = conv.toJSONata(val)
 	}
-	vars["states"] = toJSONata(c.states)
+	vars["states"] = conv.toJSONata(c.states)
 	if err := x.RegisterVars(vars); err != nil {
 		return nil, false, failure(ErrQueryEvaluationError, "%v", err)
 	}
 	if err := x.RegisterExts(stepFunctionsExts(c.env)); err != nil {
 		return nil, false, failure(ErrQueryEvaluationError, "%v", err)
 	}
-	out, err := x.Eval(toJSONata(c.states["input"]))
+	out, err := x.Eval(conv.toJSONata(c.states["input"]))
 	if errors.Is(err, jsonata.ErrUndefined) {
 		return nil, false, nil
 	}
@@ -61,23 +69,44 @@ func (e *jsonataExpr) eval(c *evalCtx) (v any, def bool, f *Failure) {
 	return fromJSONata(reflect.ValueOf(out)), true, nil
 }
 
-// toJSONata converts json.Number to float64, the library's number type.
-func toJSONata(v any) any {
+// converter turns values into the library's model (float64 numbers). It
+// remembers what it converted, keyed by the map or slice's address: values
+// are never modified in place, and a Map state evaluates ItemSelector over
+// the same large input once per item. Each entry keeps the original alive so
+// that its address cannot be reused by another value while cached.
+type converter map[unsafe.Pointer]converted
+
+type converted struct{ orig, conv any }
+
+func (c converter) toJSONata(v any) any {
 	switch x := v.(type) {
 	case json.Number:
 		f, _ := x.Float64()
 		return f
 	case map[string]any:
+		key := reflect.ValueOf(x).UnsafePointer()
+		if done, ok := c[key]; ok {
+			return done.conv
+		}
 		m := make(map[string]any, len(x))
 		for k, e := range x {
-			m[k] = toJSONata(e)
+			m[k] = c.toJSONata(e)
 		}
+		c[key] = converted{x, m}
 		return m
 	case []any:
+		if len(x) == 0 {
+			return []any{}
+		}
+		key := unsafe.Pointer(unsafe.SliceData(x))
+		if done, ok := c[key]; ok && len(done.orig.([]any)) == len(x) {
+			return done.conv
+		}
 		a := make([]any, len(x))
 		for i, e := range x {
-			a[i] = toJSONata(e)
+			a[i] = c.toJSONata(e)
 		}
+		c[key] = converted{x, a}
 		return a
 	}
 	return v
@@ -162,7 +191,7 @@ func stepFunctionsExts(env *Env) map[string]jsonata.Extension {
 			if err != nil {
 				return nil, fmt.Errorf("$parse: %v", err)
 			}
-			return toJSONata(v), nil
+			return converter{}.toJSONata(v), nil
 		}},
 	}
 }

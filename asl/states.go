@@ -97,6 +97,10 @@ func (s *stepper) ectx(th *Thread, st *State, input any, extra ...func(map[strin
 	}
 	if st.QueryLanguage == JSONata {
 		c.states = map[string]any{"input": th.Input.V, "context": c.scope.context()}
+		if s.converted == nil {
+			s.converted = converter{}
+		}
+		c.converted = s.converted
 	}
 	return c
 }

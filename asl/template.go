@@ -33,9 +33,10 @@ const (
 
 // evalCtx carries what a template or a path may read.
 type evalCtx struct {
-	scope  Scope
-	env    *Env
-	states map[string]any // JSONata $states
+	scope     Scope
+	env       *Env
+	states    map[string]any // JSONata $states
+	converted converter      // values already converted for JSONata
 }
 
 // compileJSONPathTemplate compiles a JSONPath-mode payload template.
