@@ -96,13 +96,11 @@ func (s *Store) writeTemp(ctx context.Context, r io.Reader, size, limit int64, h
 	if err != nil {
 		return nil, nil, err
 	}
-	// Large buffers mean few system calls for big bodies; small bodies of
-	// known size get a buffer just large enough.
-	bufSize := int64(256 << 10)
-	if size > 0 && size < bufSize {
-		bufSize = max(size+1, 512)
-	}
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, r}, limit+1), make([]byte, bufSize))
+	// Large buffers mean few system calls for big bodies; they are pooled
+	// so small bodies do not pay for allocating one.
+	buf := s.copyBufs.Get().(*[]byte)
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, r}, limit+1), *buf)
+	s.copyBufs.Put(buf)
 	switch {
 	case err != nil:
 		discard(f)

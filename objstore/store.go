@@ -77,6 +77,8 @@ type Store struct {
 	seed  maphash.Seed
 	cache *metaCache
 	dirs  *dirCache
+	// copyBufs holds 256 KiB buffers for copying bodies to disk.
+	copyBufs sync.Pool
 }
 
 // Open opens (creating if needed) the store rooted at root with default
@@ -124,6 +126,7 @@ func OpenWith(root string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", filepath.Join(abs, metaDir), err)
 	}
+	s.copyBufs.New = func() any { b := make([]byte, 256<<10); return &b }
 	s.cleanTemp()
 	return s, nil
 }
