@@ -3,6 +3,7 @@ package objstore
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -89,6 +90,48 @@ func FuzzValidatePolicy(f *testing.F) {
 		var v map[string]any
 		if err := json.Unmarshal([]byte(policy), &v); err != nil {
 			t.Fatalf("accepted non-object %q: %v", policy, err)
+		}
+	})
+}
+
+// FuzzPutStaysInBucket writes, reads and deletes fuzzed keys through the
+// store and checks that nothing appears outside the bucket's own trees.
+func FuzzPutStaysInBucket(f *testing.F) {
+	for _, k := range []string{"a", "a/b/", "../other/x", "a/../../other/y", "/abs", "..", "x/./y", ".edgecd-folder", "dir/.edgecd-folder"} {
+		f.Add(k)
+	}
+	s := newStore(f, Options{})
+	ctx := context.Background()
+	newBucket(f, s, "b1b")
+	newBucket(f, s, "other")
+	allowed := map[string]bool{"b1b": true, "other": true, metaDir: true, bucketsDir: true, uploadsDir: true, tmpDir: true}
+	f.Fuzz(func(t *testing.T, key string) {
+		_, perr := parseKey(key)
+		_, err := s.Put(ctx, "b1b", key, strings.NewReader("fuzz"), PutOptions{})
+		if perr != nil && err == nil {
+			t.Fatalf("Put accepted invalid key %q", key)
+		}
+		if err == nil {
+			f, _, err := s.Open(ctx, "b1b", key)
+			if err != nil {
+				t.Fatalf("Open %q after Put: %v", key, err)
+			}
+			f.Close()
+			if err := s.Delete(ctx, "b1b", key); err != nil {
+				t.Fatalf("Delete %q: %v", key, err)
+			}
+		}
+		entries, _ := os.ReadDir(s.Root())
+		for _, e := range entries {
+			if !allowed[e.Name()] {
+				t.Fatalf("key %q left %q at the store root", key, e.Name())
+			}
+		}
+		if entries, _ := os.ReadDir(filepath.Join(s.Root(), "other")); len(entries) != 0 {
+			t.Fatalf("key %q wrote into another bucket", key)
+		}
+		if entries, _ := os.ReadDir(filepath.Join(s.Root(), "b1b")); len(entries) != 0 {
+			t.Fatalf("key %q left %v in the bucket after Delete", key, entries)
 		}
 	})
 }

@@ -388,3 +388,25 @@ func (s *Store) assemble(ctx context.Context, parts []*os.File) (*os.File, error
 	}
 	return f, nil
 }
+
+// UploadPartCopy stores bytes first..last (inclusive) of an existing object
+// as part n of an upload (S3 UploadPartCopy, which the aws CLI uses to copy
+// large objects between buckets). last < 0 copies to the end of the object.
+func (s *Store) UploadPartCopy(ctx context.Context, bucket, key, uploadID string, n int, srcBucket, srcKey string, first, last int64) (Part, error) {
+	src, info, err := s.Open(ctx, srcBucket, srcKey)
+	if err != nil {
+		return Part{}, err
+	}
+	defer src.Close()
+	if last < 0 {
+		last = info.Size - 1
+	}
+	if first < 0 || first > last+1 || last >= info.Size {
+		return Part{}, fmt.Errorf("%w: range %d-%d of a %d-byte object", ErrInvalidArgument, first, last, info.Size)
+	}
+	size := last - first + 1
+	if size == 0 {
+		return s.UploadPart(ctx, bucket, key, uploadID, n, strings.NewReader(""), 0, "")
+	}
+	return s.UploadPart(ctx, bucket, key, uploadID, n, io.NewSectionReader(src, first, size), size, "")
+}

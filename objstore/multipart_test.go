@@ -218,3 +218,40 @@ func TestListPartsAndUploads(t *testing.T) {
 		t.Fatalf("prefixed = %+v %v", prefixed, err)
 	}
 }
+
+func TestUploadPartCopy(t *testing.T) {
+	s := newStore(t, Options{MinPartSize: 4})
+	ctx := context.Background()
+	newBucket(t, s, "src")
+	newBucket(t, s, "dst")
+	put(t, s, "src", "obj", "0123456789")
+	id, err := s.CreateMultipartUpload(ctx, "dst", "copy", Metadata{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, err := s.UploadPartCopy(ctx, "dst", "copy", id, 1, "src", "obj", 5, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := s.UploadPartCopy(ctx, "dst", "copy", id, 2, "src", "obj", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p1.ETag != md5hex("56789") || p2.Size != 10 {
+		t.Fatalf("parts = %+v %+v", p1, p2)
+	}
+	for _, r := range [][2]int64{{5, 10}, {-1, 3}, {7, 5}} {
+		if _, err := s.UploadPartCopy(ctx, "dst", "copy", id, 3, "src", "obj", r[0], r[1]); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("range %v = %v, want ErrInvalidArgument", r, err)
+		}
+	}
+	if _, err := s.UploadPartCopy(ctx, "dst", "copy", id, 3, "src", "missing", 0, -1); !errors.Is(err, ErrNoSuchKey) {
+		t.Fatalf("missing source = %v", err)
+	}
+	if _, err := s.CompleteMultipartUpload(ctx, "dst", "copy", id, []CompletePart{{1, p1.ETag}, {2, p2.ETag}}); err != nil {
+		t.Fatal(err)
+	}
+	if body, _ := read(t, s, "dst", "copy"); body != "567890123456789" {
+		t.Fatalf("copied = %q", body)
+	}
+}
