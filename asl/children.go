@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -57,9 +58,59 @@ func (s *stepper) mapState(th *Thread, st *State) {
 		s.fail(th, st, f)
 		return
 	}
+	if st.ItemReader != nil {
+		s.integrationTask(th, st, st.ItemReader, "ItemReader", eff, nil)
+		return
+	}
+	s.startMap(th, st, eff, items)
+}
+
+// integrationTask schedules a Map's ItemReader or ResultWriter.
+func (s *stepper) integrationTask(th *Thread, st *State, in *Integration, purpose string, eff any, payload any) {
+	var params any = map[string]any{}
+	if in.Parameters != nil {
+		var f *Failure
+		if params, f = in.Parameters.eval(s.ectx(th, st, eff)); f != nil {
+			s.fail(th, st, f)
+			return
+		}
+	}
+	id := s.newID("task")
+	t := ScheduleTask{TaskID: id, StateName: st.Name, Purpose: purpose, Resource: in.Resource,
+		Parameters: json.RawMessage(mustJSON(params)), Config: in.Config}
+	if payload != nil {
+		t.Payload = json.RawMessage(mustJSON(payload))
+	}
+	s.effect(t)
+	th.Wait, th.Phase = &Wait{Kind: "task", TaskID: id, Purpose: purpose, Value: &Value{eff}}, phaseWaiting
+}
+
+// integrationDone continues a Map after its ItemReader or ResultWriter.
+func (s *stepper) integrationDone(th *Thread, st *State, w *Wait, out any, f *Failure) {
+	if w.Purpose == "ItemReader" {
+		if f != nil {
+			s.fail(th, st, failure(ErrItemReaderFailed, "%s", f.Cause))
+			return
+		}
+		s.startMap(th, st, w.Value.V, out)
+		return
+	}
+	if f != nil {
+		s.fail(th, st, failure(ErrResultWriterFailed, "%s", f.Cause))
+		return
+	}
+	s.complete(th, st, out)
+}
+
+// startMap starts the iterations over items.
+func (s *stepper) startMap(th *Thread, st *State, eff, items any) {
 	list, ok := items.([]any)
 	if !ok {
-		s.fail(th, st, failure(ErrRuntime, "The items of Map state %q must be a JSON array, got %s", st.Name, typeName(items)))
+		name := ErrRuntime
+		if st.ItemReader != nil {
+			name = ErrItemReaderFailed
+		}
+		s.fail(th, st, failure(name, "The items of Map state %q must be a JSON array, got %s", st.Name, typeName(items)))
 		return
 	}
 	th.Items = make([]Value, len(list))
@@ -134,7 +185,7 @@ func (s *stepper) allFinished(th *Thread) bool {
 }
 
 // complete turns a Parallel or Map result array into the state's output.
-func (s *stepper) complete(th *Thread, st *State, results []any) {
+func (s *stepper) complete(th *Thread, st *State, results any) {
 	out, f := s.finishResult(th, st, results)
 	if f != nil {
 		s.fail(th, st, f)
@@ -193,6 +244,10 @@ func (s *stepper) mapChanged(th *Thread, st *State) {
 				s.emit("MapRunSucceeded", nil)
 			}
 			s.emit("MapStateSucceeded", map[string]any{})
+			if st.ResultWriter != nil {
+				s.integrationTask(th, st, st.ResultWriter, "ResultWriter", th.Input.V, results)
+				return
+			}
 			s.complete(th, st, results)
 			return
 		}

@@ -1,5 +1,7 @@
 package asl
 
+import "encoding/json"
+
 // Query languages a definition or state may choose.
 const (
 	JSONPath = "JSONPath"
@@ -73,7 +75,17 @@ type State struct {
 	MaxConcurrency             *Template
 	ToleratedFailureCount      *Template
 	ToleratedFailurePercentage *Template
-	ItemReader, ResultWriter   any // accepted, not run (see doc.go)
+	// ItemReader and ResultWriter are run by the executor as tasks
+	// (ScheduleTask.Purpose says which): the reader returns the items, the
+	// writer receives the results and returns the Map's result.
+	ItemReader, ResultWriter *Integration
+}
+
+// Integration is a Map's ItemReader or ResultWriter.
+type Integration struct {
+	Resource   string
+	Parameters *Template       // Parameters (JSONPath) or Arguments (JSONata)
+	Config     json.RawMessage // ReaderConfig or WriterConfig, passed through
 }
 
 // Retrier is one Retry entry.

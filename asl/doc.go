@@ -34,6 +34,15 @@
 // Step Functions functions $partition, $range, $hash, $random, $uuid, $parse)
 // through github.com/blues/jsonata-go.
 //
-// Not run here: Map ItemReader (reading items from S3 is refused at Parse) and
-// ResultWriter (accepted, ignored); items come from the state input.
+// A Map's ItemReader and ResultWriter are tasks for the executor too:
+// ScheduleTask.Purpose is "ItemReader" (answer with the array of items) or
+// "ResultWriter" (Payload carries the results; answer with the Map's result).
+// A distributed Map records MapRunStarted/MapRunSucceeded and keeps its
+// iterations' events out of the history, as the cloud's child executions do.
+//
+// Known differences from the cloud: objects are Go maps, so output keys are
+// sorted and wildcards over objects visit keys in sorted order; JSONata is
+// jsonata-go (JSONata 1.5.4 plus later functions, see docs/decisions/0011);
+// Parallel branches and Map iterations run one after another until they
+// block, so sibling events interleave differently from the cloud's.
 package asl

@@ -93,6 +93,7 @@ const (
 type Wait struct {
 	Kind           string `json:"kind"` // "task", "wait", "retry", "children"
 	TaskID         string `json:"taskId,omitempty"`
+	Purpose        string `json:"purpose,omitempty"` // ScheduleTask.Purpose
 	Token          string `json:"token,omitempty"`
 	TimerID        string `json:"timerId,omitempty"`        // Wait state or retry delay
 	TimeoutTimer   string `json:"timeoutTimer,omitempty"`   // task TimeoutSeconds
@@ -139,11 +140,18 @@ type (
 	// ScheduleTask asks for Resource to be run with Parameters. Token is set
 	// when the resource ends in ".waitForTaskToken" (from Env.TaskToken).
 	// The result comes back as TaskSucceeded or TaskFailed with TaskID.
+	// Purpose is "" for a Task state, "ItemReader" for a Map's reader (answer
+	// with the JSON array of items; Config is its ReaderConfig) or
+	// "ResultWriter" (Payload holds the results, Config the WriterConfig;
+	// answer with the Map's result, e.g. {"ResultWriterDetails": {...}}).
 	ScheduleTask struct {
 		TaskID           string
 		StateName        string
+		Purpose          string
 		Resource         string
 		Parameters       json.RawMessage
+		Config           json.RawMessage
+		Payload          json.RawMessage
 		Credentials      json.RawMessage
 		TimeoutSeconds   int64 // 0: none
 		HeartbeatSeconds int64 // 0: none

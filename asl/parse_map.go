@@ -1,8 +1,10 @@
 package asl
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 )
 
 func (p *parser) mapState(s *State, f fields) {
@@ -47,11 +49,49 @@ func (p *parser) mapState(s *State, f fields) {
 	s.MaxConcurrency = p.limit(f, "MaxConcurrency", 0, math.MaxInt32, s.QueryLanguage)
 	s.ToleratedFailureCount = p.limit(f, "ToleratedFailureCount", 0, math.MaxInt32, s.QueryLanguage)
 	s.ToleratedFailurePercentage = p.limit(f, "ToleratedFailurePercentage", 0, 100, s.QueryLanguage)
-	s.ItemReader = f.m["ItemReader"]
-	s.ResultWriter = f.m["ResultWriter"]
-	if s.ItemReader != nil {
-		p.add(f.at+".ItemReader", codeSchema, "ItemReader (reading items from S3) is not supported here; pass the items in the state input")
+	s.ItemReader = p.integration(f, "ItemReader", "ReaderConfig", s.QueryLanguage)
+	s.ResultWriter = p.integration(f, "ResultWriter", "WriterConfig", s.QueryLanguage)
+}
+
+// integration parses an ItemReader or ResultWriter object.
+func (p *parser) integration(f fields, k, configKey, ql string) *Integration {
+	v, ok := f.m[k]
+	if !ok {
+		return nil
 	}
+	m, ok := v.(map[string]any)
+	at := f.at + "." + k
+	if !ok {
+		p.add(at, codeSchema, "%s must be an object with Resource and Parameters", k)
+		return nil
+	}
+	argsKey := "Parameters"
+	if ql == JSONata {
+		argsKey = "Arguments"
+	}
+	ff := fields{p: p, m: m, at: at}
+	ff.allow("a "+k, setOf("Resource", argsKey, configKey))
+	in := &Integration{}
+	res, ok := ff.str("Resource")
+	if !ok || !strings.HasPrefix(res, "arn:") {
+		p.add(at, codeSchema, "%s needs Resource: an ARN such as arn:aws:states:::s3:getObject", k)
+	}
+	in.Resource = res
+	if a, ok := m[argsKey]; ok {
+		if ql == JSONata {
+			in.Parameters = p.compileJSONataTemplate(a, at+"."+argsKey)
+		} else {
+			in.Parameters = p.payload(a, at+"."+argsKey)
+		}
+	}
+	if c, ok := m[configKey]; ok {
+		if _, isObj := c.(map[string]any); !isObj {
+			p.add(at+"."+configKey, codeSchema, "%s must be an object", configKey)
+		} else {
+			in.Config = json.RawMessage(mustJSON(c))
+		}
+	}
+	return in
 }
 
 func (p *parser) limit(f fields, k string, lo, hi int64, ql string) *Template {

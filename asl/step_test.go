@@ -231,3 +231,27 @@ func TestResourcePartsLikeTaskScheduled(t *testing.T) {
 		}
 	}
 }
+
+func TestMapReaderAndWriterAreTasksForTheExecutor(t *testing.T) {
+	d := mustParse(t, `{"StartAt":"M","States":{"M":{"Type":"Map",
+		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key.$":"$.key"}},
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"runs"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`)
+	x, effects, _ := Start(d, json.RawMessage(`{"key":"items.json"}`), ContextObject{}, Env{Now: t0})
+	reader := effectsOf[ScheduleTask](effects)
+	if len(reader) != 1 || reader[0].Purpose != "ItemReader" || string(reader[0].Parameters) != `{"Bucket":"b","Key":"items.json"}` || string(reader[0].Config) != `{"InputType":"JSON"}` {
+		t.Fatalf("reader task = %+v", reader)
+	}
+	effects, err := x.Step(d, TaskSucceeded{TaskID: reader[0].TaskID, Output: json.RawMessage(`["a","b"]`)}, Env{Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writer := effectsOf[ScheduleTask](effects)
+	if len(writer) != 1 || writer[0].Purpose != "ResultWriter" || string(writer[0].Payload) != `["a","b"]` {
+		t.Fatalf("writer task = %+v", writer)
+	}
+	effects, _ = x.Step(d, TaskSucceeded{TaskID: writer[0].TaskID, Output: json.RawMessage(`{"ResultWriterDetails":{"Bucket":"out","Key":"runs/manifest.json"}}`)}, Env{Now: t0})
+	if fin := effectsOf[ExecutionFinished](effects); len(fin) != 1 || string(fin[0].Output) != `{"ResultWriterDetails":{"Bucket":"out","Key":"runs/manifest.json"}}` {
+		t.Fatalf("finish = %+v", fin)
+	}
+}

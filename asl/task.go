@@ -96,6 +96,16 @@ func (s *stepper) taskSeconds(th *Thread, st *State, t *Template, field string) 
 
 func (s *stepper) taskSucceeded(th *Thread, e TaskSucceeded) {
 	st, w := s.state(th), th.Wait
+	if w.Purpose != "" {
+		th.Wait = nil
+		out, err := decode(e.Output)
+		var f *Failure
+		if err != nil {
+			f = failure(ErrRuntime, "the %s result is not JSON: %v", w.Purpose, err)
+		}
+		s.integrationDone(th, st, w, out, f)
+		return
+	}
 	s.stopTaskTimers(w, "")
 	th.Wait = nil
 	raw := e.Output
@@ -123,6 +133,11 @@ func (s *stepper) taskSucceeded(th *Thread, e TaskSucceeded) {
 
 func (s *stepper) taskFailed(th *Thread, e TaskFailed) {
 	st, w := s.state(th), th.Wait
+	if w.Purpose != "" {
+		th.Wait = nil
+		s.integrationDone(th, st, w, nil, &Failure{Error: e.Error, Cause: e.Cause})
+		return
+	}
 	s.stopTaskTimers(w, "")
 	th.Wait = nil
 	ev := eventsFor(st.Resource)
