@@ -81,7 +81,7 @@ func TestListMatchesModel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	segs := []string{"a", "b", "a-c", "a.b", "ab", "-", "b0", "~", "é"}
 	var keys []string
-	for len(keys) < 300 {
+	for len(keys) < 200 {
 		depth := 1 + rng.IntN(3)
 		parts := make([]string, depth)
 		for i := range parts {
@@ -116,7 +116,7 @@ func TestListMatchesModel(t *testing.T) {
 		return b.String()
 	}
 	delims := []string{"", "/", "-", "a", "/b", "é"}
-	for i := 0; i < 400; i++ {
+	for i := 0; i < 200; i++ {
 		o := ListOptions{Prefix: randomString(), Delimiter: delims[rng.IntN(len(delims))], MaxKeys: 1 + rng.IntN(7)}
 		if rng.IntN(2) == 0 {
 			o.StartAfter = randomString()
@@ -280,7 +280,7 @@ func TestObjectsIteratesAllPages(t *testing.T) {
 	s := newStore(t, Options{})
 	newBucket(t, s, "b1b")
 	var want []string
-	for i := range 2500 {
+	for i := range 1100 {
 		k := fmt.Sprintf("v/%d/f%d", i%3, i)
 		put(t, s, "b1b", k, "x")
 		want = append(want, k)

@@ -119,7 +119,7 @@ func TestReadersNeverSeeMixedVersions(t *testing.T) {
 	if _, err := s.Put(ctx, "b1b", "hot/key", strings.NewReader(body), PutOptions{Metadata: meta}); err != nil {
 		t.Fatal(err)
 	}
-	const writes = 200
+	const writes = 120
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	errs := make(chan error, 16)
@@ -284,7 +284,7 @@ func TestConcurrentPutAndDeleteInOneDirectory(t *testing.T) {
 		go func(w int) {
 			defer wg.Done()
 			key := fmt.Sprintf("shared/deep/k%d", w)
-			for i := 0; i < 150; i++ {
+			for i := 0; i < 80; i++ {
 				if _, err := s.Put(ctx, "b1b", key, strings.NewReader("x"), PutOptions{}); err != nil {
 					errs <- err
 					return
