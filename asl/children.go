@@ -113,6 +113,17 @@ func (s *stepper) startMap(th *Thread, st *State, eff, items any) {
 		s.fail(th, st, failure(name, "The items of Map state %q must be a JSON array, got %s", st.Name, typeName(items)))
 		return
 	}
+	th.Wait = &Wait{Kind: "children", Value: &Value{eff}}
+	th.Batched = false
+	if st.Batcher != nil {
+		batches, f := s.batch(th, st, list)
+		if f != nil {
+			th.Wait = nil
+			s.fail(th, st, f)
+			return
+		}
+		list, th.Batched = batches, true
+	}
 	th.Items = make([]Value, len(list))
 	for i, x := range list {
 		th.Items[i] = Value{x}
@@ -123,8 +134,78 @@ func (s *stepper) startMap(th *Thread, st *State, eff, items any) {
 	if st.Distributed {
 		s.emit("MapRunStarted", map[string]any{"mapRunArn": s.mapRunArn(th, st)})
 	}
-	th.Wait, th.Phase = &Wait{Kind: "children", Value: &Value{eff}}, phaseWaiting
+	th.Phase = phaseWaiting
 	s.childrenChanged(th)
+}
+
+// batch applies ItemSelector to every item, then groups the items into
+// {"BatchInput": ..., "Items": [...]} inputs under ItemBatcher's limits.
+func (s *stepper) batch(th *Thread, st *State, list []any) ([]any, *Failure) {
+	b, eff := st.Batcher, th.Wait.Value.V
+	maxItems, maxBytes := int64(0), int64(0)
+	for _, lim := range []struct {
+		t   *Template
+		out *int64
+	}{{b.MaxItems, &maxItems}, {b.MaxBytes, &maxBytes}} {
+		if lim.t == nil {
+			continue
+		}
+		v, f := lim.t.eval(s.ectx(th, st, eff))
+		if f != nil {
+			return nil, f
+		}
+		n, ok := toInt(v)
+		if !ok || n <= 0 {
+			return nil, failure(ErrRuntime, "ItemBatcher limits must be positive integers, got %s", mustJSON(v))
+		}
+		*lim.out = n
+	}
+	var batchInput any
+	if b.BatchInput != nil {
+		var f *Failure
+		if batchInput, f = b.BatchInput.eval(s.ectx(th, st, eff)); f != nil {
+			return nil, f
+		}
+	}
+	var batches []any
+	var cur []any
+	size := int64(0)
+	flush := func() {
+		if len(cur) == 0 {
+			return
+		}
+		m := map[string]any{"Items": cur}
+		if b.BatchInput != nil {
+			m["BatchInput"] = batchInput
+		}
+		batches = append(batches, m)
+		cur, size = nil, 0
+	}
+	for i, item := range list {
+		in, f := s.selectItem(th, st, i, item)
+		if f != nil {
+			return nil, f
+		}
+		n := int64(len(mustJSON(in)))
+		if len(cur) > 0 && ((maxItems > 0 && int64(len(cur)) >= maxItems) || (maxBytes > 0 && size+n > maxBytes)) {
+			flush()
+		}
+		cur = append(cur, in)
+		size += n
+	}
+	flush()
+	return batches, nil
+}
+
+// selectItem applies ItemSelector to item i, with $$.Map.Item set.
+func (s *stepper) selectItem(th *Thread, st *State, i int, item any) (any, *Failure) {
+	if st.ItemSelector == nil {
+		return item, nil
+	}
+	mapItem := func(ctx map[string]any) {
+		ctx["Map"] = map[string]any{"Item": map[string]any{"Index": intNumber(int64(i)), "Value": item}}
+	}
+	return st.ItemSelector.eval(s.ectx(th, st, th.Wait.Value.V, mapItem))
 }
 
 // childrenChanged reacts to children that finished: fail fast, start more
@@ -369,14 +450,10 @@ func (s *stepper) mapLimits(th *Thread, st *State) (limit int, count int64, pct 
 func (s *stepper) startIteration(th *Thread, st *State) *Failure {
 	i := th.Started
 	th.Started++
-	item := th.Items[i].V
-	in := item
-	if st.ItemSelector != nil {
-		mapItem := func(ctx map[string]any) {
-			ctx["Map"] = map[string]any{"Item": map[string]any{"Index": intNumber(int64(i)), "Value": item}}
-		}
+	in := th.Items[i].V
+	if !th.Batched { // batches already went through ItemSelector
 		var f *Failure
-		if in, f = st.ItemSelector.eval(s.ectx(th, st, th.Wait.Value.V, mapItem)); f != nil {
+		if in, f = s.selectItem(th, st, i, in); f != nil {
 			return f
 		}
 	}

@@ -79,6 +79,13 @@ type State struct {
 	// (ScheduleTask.Purpose says which): the reader returns the items, the
 	// writer receives the results and returns the Map's result.
 	ItemReader, ResultWriter *Integration
+	Batcher                  *Batcher
+}
+
+// Batcher is a Map's ItemBatcher: iterations get {"Items": [...]} batches.
+type Batcher struct {
+	MaxItems, MaxBytes *Template // number, path or JSONata; nil: no limit
+	BatchInput         *Template
 }
 
 // Integration is a Map's ItemReader or ResultWriter.

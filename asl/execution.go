@@ -76,6 +76,7 @@ type Thread struct {
 	Finished  int       `json:"finished,omitempty"`
 	FailedN   int       `json:"failedN,omitempty"`
 	Tolerated bool      `json:"tolerated,omitempty"`
+	Batched   bool      `json:"batched,omitempty"` // Items are ItemBatcher batches
 }
 
 type phase string

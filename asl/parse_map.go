@@ -49,8 +49,40 @@ func (p *parser) mapState(s *State, f fields) {
 	s.MaxConcurrency = p.limit(f, "MaxConcurrency", 0, math.MaxInt32, s.QueryLanguage)
 	s.ToleratedFailureCount = p.limit(f, "ToleratedFailureCount", 0, math.MaxInt32, s.QueryLanguage)
 	s.ToleratedFailurePercentage = p.limit(f, "ToleratedFailurePercentage", 0, 100, s.QueryLanguage)
+	s.Batcher = p.batcher(f, s.QueryLanguage)
 	s.ItemReader = p.integration(f, "ItemReader", "ReaderConfig", s.QueryLanguage)
 	s.ResultWriter = p.integration(f, "ResultWriter", "WriterConfig", s.QueryLanguage)
+}
+
+// batcher parses ItemBatcher.
+func (p *parser) batcher(f fields, ql string) *Batcher {
+	v, ok := f.m["ItemBatcher"]
+	if !ok {
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	at := f.at + ".ItemBatcher"
+	if !ok {
+		p.add(at, codeSchema, "ItemBatcher must be an object")
+		return nil
+	}
+	bf := fields{p: p, m: m, at: at}
+	bf.allow("ItemBatcher", setOf("MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", "BatchInput"))
+	b := &Batcher{
+		MaxItems: p.limit(bf, "MaxItemsPerBatch", 1, math.MaxInt32, ql),
+		MaxBytes: p.limit(bf, "MaxInputBytesPerBatch", 1, MaxPayloadSize, ql),
+	}
+	if b.MaxItems == nil && b.MaxBytes == nil {
+		p.add(at, codeSchema, "ItemBatcher needs MaxItemsPerBatch or MaxInputBytesPerBatch (or their Path forms)")
+	}
+	if in, ok := m["BatchInput"]; ok {
+		if ql == JSONata {
+			b.BatchInput = p.compileJSONataTemplate(in, at+".BatchInput")
+		} else {
+			b.BatchInput = p.payload(in, at+".BatchInput")
+		}
+	}
+	return b
 }
 
 // integration parses an ItemReader or ResultWriter object.
