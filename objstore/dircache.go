@@ -18,6 +18,7 @@ import (
 // also drop the listings of the directories they touch at once.
 type dirCache struct {
 	mu    sync.Mutex
+	min   int // smallest directory worth caching
 	max   int // total names held
 	held  int
 	dirs  map[string]cachedDir
@@ -35,7 +36,7 @@ type cachedDir struct {
 const minCachedDir = 512
 
 func newDirCache(maxNames int) *dirCache {
-	return &dirCache{max: maxNames, dirs: make(map[string]cachedDir), clock: time.Now}
+	return &dirCache{min: minCachedDir, max: maxNames, dirs: make(map[string]cachedDir), clock: time.Now}
 }
 
 // listing returns the sorted relative keys of directory fd, which is dir in
@@ -60,7 +61,7 @@ func (c *dirCache) listing(bucket, dir string, fd int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(rels) >= minCachedDir && len(rels) <= c.max && readAt.UnixNano()-mtime > 2e9 {
+	if len(rels) >= c.min && len(rels) <= c.max && readAt.UnixNano()-mtime > 2e9 {
 		c.mu.Lock()
 		if old, ok := c.dirs[id]; ok {
 			c.held -= len(old.rels)

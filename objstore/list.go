@@ -180,7 +180,7 @@ func (c *dirCursor) close() {
 // error, which it yields.
 func (s *Store) Objects(ctx context.Context, bucket, prefix string) iter.Seq2[ObjectInfo, error] {
 	return func(yield func(ObjectInfo, error) bool) {
-		opts := ListOptions{Prefix: prefix}
+		opts := ListOptions{Prefix: prefix, MaxKeys: s.objectsPage}
 		for {
 			res, err := s.List(ctx, bucket, opts)
 			if err != nil {

@@ -211,10 +211,11 @@ func TestListSkipsEmptyDirectories(t *testing.T) {
 // store and behind its back, and checks that every listing shows the change.
 func TestListLargeDirectoryUsesFreshListing(t *testing.T) {
 	s := newStore(t, Options{})
+	s.dirs.min = 100 // the real threshold would make the test slow, not stronger
 	ctx := context.Background()
 	newBucket(t, s, "b1b")
 	var keys []string
-	for i := range minCachedDir + 88 {
+	for i := range 150 {
 		k := fmt.Sprintf("big/k%04d", i)
 		if i%50 == 0 {
 			k += "-dir/x" // subdirectories among the files
@@ -230,6 +231,11 @@ func TestListLargeDirectoryUsesFreshListing(t *testing.T) {
 	}
 	listAll := func(o ListOptions) []string {
 		t.Helper()
+		o.MaxKeys = min(o.MaxKeys, 20)
+		if o.MaxKeys == 0 {
+			o.MaxKeys = 20
+		}
+		t.Helper()
 		var got []string
 		for {
 			res, err := s.List(ctx, "b1b", o)
@@ -244,7 +250,7 @@ func TestListLargeDirectoryUsesFreshListing(t *testing.T) {
 			o.StartAfter = res.NextStartAfter
 		}
 	}
-	if got := listAll(ListOptions{Prefix: "big/", MaxKeys: 100}); !slices.Equal(got, keys) {
+	if got := listAll(ListOptions{Prefix: "big/", MaxKeys: 15}); !slices.Equal(got, keys) {
 		t.Fatalf("listing differs from keys: %d vs %d", len(got), len(keys))
 	}
 	s.dirs.mu.Lock()
@@ -262,25 +268,29 @@ func TestListLargeDirectoryUsesFreshListing(t *testing.T) {
 		t.Fatal(err)
 	}
 	listAll(ListOptions{Prefix: "big/"}) // cache again
-	if err := os.WriteFile(filepath.Join(dir, "k0200b"), []byte("by hand"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "k0140b"), []byte("by hand"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got := listAll(ListOptions{Prefix: "big/", StartAfter: "big/k0200"}); !slices.Contains(got, "big/k0200b") {
+	if got := listAll(ListOptions{Prefix: "big/", StartAfter: "big/k0140"}); !slices.Contains(got, "big/k0140b") {
 		t.Fatalf("a file added by hand is missing")
 	}
-	if err := s.Delete(ctx, "b1b", "big/k0300"); err != nil {
+	if !slices.Contains(listAll(ListOptions{Prefix: "big/"}), "big/k0120") {
+		t.Fatal("big/k0120 should be listed before it is deleted")
+	}
+	if err := s.Delete(ctx, "b1b", "big/k0120"); err != nil {
 		t.Fatal(err)
 	}
-	if got := listAll(ListOptions{Prefix: "big/"}); slices.Contains(got, "big/k0300") {
+	if got := listAll(ListOptions{Prefix: "big/"}); slices.Contains(got, "big/k0120") {
 		t.Fatal("a deleted key is still listed")
 	}
 }
 
 func TestObjectsIteratesAllPages(t *testing.T) {
 	s := newStore(t, Options{})
+	s.objectsPage = 7
 	newBucket(t, s, "b1b")
 	var want []string
-	for i := range 1100 {
+	for i := range 60 {
 		k := fmt.Sprintf("v/%d/f%d", i%3, i)
 		put(t, s, "b1b", k, "x")
 		want = append(want, k)

@@ -79,6 +79,8 @@ type Store struct {
 	dirs  *dirCache
 	// copyBufs holds 256 KiB buffers for copying bodies to disk.
 	copyBufs sync.Pool
+	// objectsPage is the page size of Objects; tests lower it.
+	objectsPage int
 }
 
 // Open opens (creating if needed) the store rooted at root with default
