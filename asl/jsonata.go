@@ -168,7 +168,9 @@ func stepFunctionsExts(env *Env) map[string]jsonata.Extension {
 			}
 			return out, nil
 		}},
-		"range": {Func: func(start, end, step float64) ([]any, error) {
+		// $range yields a JSONata sequence: the cloud returns a lone element
+		// as itself ($range(1, 9, 9) is 1, not [1]).
+		"range": {Func: func(start, end, step float64) (any, error) {
 			if step == 0 || start != math.Trunc(start) || end != math.Trunc(end) || step != math.Trunc(step) {
 				return nil, fmt.Errorf("$range: start, end and step must be integers and step not 0")
 			}
@@ -178,6 +180,9 @@ func stepFunctionsExts(env *Env) map[string]jsonata.Extension {
 					return nil, fmt.Errorf("$range: more than %d elements", maxArrayRange)
 				}
 				out = append(out, x)
+			}
+			if len(out) == 1 {
+				return out[0], nil
 			}
 			return out, nil
 		}},

@@ -158,6 +158,9 @@ func intNumber(i int64) json.Number { return json.Number(strconv.FormatInt(i, 10
 
 // floatNumber formats like JavaScript does: integral values without a point.
 func floatNumber(f float64) json.Number {
+	if f == 0 {
+		return "0" // also for -0, as JSON.stringify writes it
+	}
 	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
 		return json.Number(strconv.FormatFloat(f, 'f', -1, 64))
 	}
