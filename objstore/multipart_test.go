@@ -255,3 +255,24 @@ func TestUploadPartCopy(t *testing.T) {
 		t.Fatalf("copied = %q", body)
 	}
 }
+
+// TestPartReplacedByHandIsRehashed checks that a part whose description no
+// longer matches its file is described from its bytes.
+func TestPartReplacedByHandIsRehashed(t *testing.T) {
+	s := newStore(t, Options{MinPartSize: 1})
+	ctx := context.Background()
+	newBucket(t, s, "b1b")
+	id, err := s.CreateMultipartUpload(ctx, "b1b", "k", Metadata{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploadPart(t, s, "b1b", "k", id, 1, []byte("original"))
+	writeFile(t, s.uploadDir("b1b", id)+"/"+partName(1), "swapped!")
+	list, err := s.ListParts(ctx, "b1b", "k", id, ListPartsOptions{})
+	if err != nil || len(list.Parts) != 1 || list.Parts[0].ETag != md5hex("swapped!") {
+		t.Fatalf("ListParts = %+v, %v", list, err)
+	}
+	if _, err := s.CompleteMultipartUpload(ctx, "b1b", "k", id, []CompletePart{{1, md5hex("original")}}); !errors.Is(err, ErrInvalidPart) {
+		t.Fatalf("Complete with the old ETag = %v, want ErrInvalidPart", err)
+	}
+}
