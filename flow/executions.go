@@ -1,0 +1,226 @@
+package flow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/edgecd/edgecd/asl"
+	"github.com/edgecd/edgecd/store"
+)
+
+// Start starts an execution of a machine. An empty name draws a UUID. It
+// returns once the start is durable; the execution runs on in the
+// background. Starting again with the same name and input while it runs
+// returns the same execution; otherwise the name is ErrExecutionExists.
+func (e *Engine) Start(ctx context.Context, machineARN, name string, in json.RawMessage) (Execution, error) {
+	if name != "" {
+		if err := CheckName(name); err != nil {
+			return Execution{}, err
+		}
+	}
+	return e.submit(ctx, &input{start: &startReq{machine: machineARN, name: name, input: in}})
+}
+
+// StartSync starts an execution of an EXPRESS machine and waits for its end.
+func (e *Engine) StartSync(ctx context.Context, machineARN, name string, in json.RawMessage) (Execution, error) {
+	m, err := e.Machine(ctx, machineARN)
+	if err != nil {
+		return Execution{}, err
+	}
+	if m.Type != Express {
+		return Execution{}, ErrNotExpress
+	}
+	x, err := e.Start(ctx, machineARN, name, in)
+	if err != nil {
+		return Execution{}, err
+	}
+	return e.Wait(ctx, x.ARN)
+}
+
+// Wait blocks until an execution has finished and returns it.
+func (e *Engine) Wait(ctx context.Context, arn string) (Execution, error) {
+	for {
+		ch := make(chan struct{})
+		e.mu.Lock()
+		e.done[arn] = append(e.done[arn], ch)
+		e.mu.Unlock()
+		x, err := e.Execution(ctx, arn)
+		if err != nil || x.Status != asl.Running {
+			e.forget(arn, ch)
+			return x, err
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			e.forget(arn, ch)
+			return Execution{}, ctx.Err()
+		}
+	}
+}
+
+func (e *Engine) forget(arn string, ch chan struct{}) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	list := e.done[arn]
+	if i := slices.Index(list, ch); i >= 0 {
+		list = slices.Delete(list, i, i+1)
+	}
+	if len(list) == 0 {
+		delete(e.done, arn)
+	} else {
+		e.done[arn] = list
+	}
+}
+
+func (e *Engine) notifyDone(arn string) {
+	e.mu.Lock()
+	list := e.done[arn]
+	delete(e.done, arn)
+	e.mu.Unlock()
+	for _, ch := range list {
+		close(ch)
+	}
+}
+
+// Execution returns an execution's summary.
+func (e *Engine) Execution(ctx context.Context, arn string) (Execution, error) {
+	r, err := e.st.Get(ctx, kindExecution, arn)
+	if errors.Is(err, store.ErrNotFound) {
+		return Execution{}, fmt.Errorf("%w: %s", ErrExecutionNotFound, arn)
+	}
+	if err != nil {
+		return Execution{}, err
+	}
+	var x execRecord
+	if err := json.Unmarshal(r.Body, &x); err != nil {
+		return Execution{}, fmt.Errorf("decode execution %s: %w", arn, err)
+	}
+	return x.Execution, nil
+}
+
+// Executions lists a machine's executions in ARN order after the ARN after,
+// only those with the given status unless it is empty.
+func (e *Engine) Executions(ctx context.Context, machineARN string, status asl.Status, after string, limit int) ([]Execution, error) {
+	prefix := executionPrefix(machineARN)
+	var out []Execution
+	for {
+		recs, err := e.st.List(ctx, kindExecution, store.Query{Prefix: prefix, After: after, Limit: 200})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			var x execRecord
+			if err := json.Unmarshal(r.Body, &x); err != nil {
+				return nil, fmt.Errorf("decode execution %s: %w", r.ID, err)
+			}
+			if status != "" && x.Status != status {
+				continue
+			}
+			out = append(out, x.Execution)
+			if limit > 0 && len(out) == limit {
+				return out, nil
+			}
+		}
+		if len(recs) < 200 {
+			return out, nil
+		}
+		after = recs[len(recs)-1].ID
+	}
+}
+
+// History returns up to limit history events (the GetExecutionHistory
+// HistoryEvent shape) after the event id after, newest first if reverse
+// (then after counts down; 0 means from the end).
+func (e *Engine) History(ctx context.Context, arn string, after int64, limit int, reverse bool) ([]json.RawMessage, error) {
+	if _, err := e.Execution(ctx, arn); err != nil {
+		return nil, err
+	}
+	q := store.Query{Prefix: arn + "/"}
+	if !reverse {
+		if after > 0 {
+			q.After = eventKey(arn, after)
+		}
+		q.Limit = limit
+	}
+	recs, err := e.st.List(ctx, kindEvent, q)
+	if err != nil {
+		return nil, err
+	}
+	if reverse {
+		// The store lists forward only; a history holds at most 25,000 events.
+		slices.Reverse(recs)
+		if after > 0 {
+			cut := eventKey(arn, after)
+			i := slices.IndexFunc(recs, func(r store.Record) bool { return strings.Compare(r.ID, cut) < 0 })
+			if i < 0 {
+				i = len(recs)
+			}
+			recs = recs[i:]
+		}
+		if limit > 0 && len(recs) > limit {
+			recs = recs[:limit]
+		}
+	}
+	out := make([]json.RawMessage, len(recs))
+	for i, r := range recs {
+		out[i] = r.Body
+	}
+	return out, nil
+}
+
+// Stop aborts a running execution (StopExecution). Stopping a finished
+// execution changes nothing and returns it.
+func (e *Engine) Stop(ctx context.Context, arn, errName, cause string) (Execution, error) {
+	return e.submit(ctx, &input{exec: arn, ev: asl.Stop{Error: errName, Cause: cause}})
+}
+
+// SendTaskSuccess completes the task waiting for token with output.
+func (e *Engine) SendTaskSuccess(ctx context.Context, token string, output json.RawMessage) error {
+	if !json.Valid(output) {
+		return fmt.Errorf("%w: the task output is not valid JSON", ErrInvalidOutput)
+	}
+	return e.answer(ctx, token, func(taskID string) asl.Event {
+		return asl.TaskSucceeded{TaskID: taskID, Output: output}
+	}, false)
+}
+
+// SendTaskFailure fails the task waiting for token.
+func (e *Engine) SendTaskFailure(ctx context.Context, token, errName, cause string) error {
+	return e.answer(ctx, token, func(taskID string) asl.Event {
+		return asl.TaskFailed{TaskID: taskID, Error: errName, Cause: cause}
+	}, false)
+}
+
+// SendTaskHeartbeat restarts the heartbeat timer of the task of token.
+func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
+	return e.answer(ctx, token, func(taskID string) asl.Event { return asl.TaskHeartbeat{TaskID: taskID} }, true)
+}
+
+func (e *Engine) answer(ctx context.Context, token string, ev func(string) asl.Event, keep bool) error {
+	if token == "" || len(token) > 2048 {
+		return fmt.Errorf("%w: a task token is 1 to 2048 characters", ErrInvalidToken)
+	}
+	r, err := e.st.Get(ctx, kindToken, token)
+	if errors.Is(err, store.ErrNotFound) {
+		if !strings.HasPrefix(token, tokenPrefix) {
+			return ErrInvalidToken
+		}
+		return ErrTaskNotFound
+	}
+	if err != nil {
+		return err
+	}
+	var tok tokenRecord
+	if err := json.Unmarshal(r.Body, &tok); err != nil {
+		return fmt.Errorf("decode token: %w", err)
+	}
+	if tok.Closed {
+		return ErrTaskTimedOut
+	}
+	_, err = e.submit(ctx, &input{exec: tok.Exec, ev: ev(tok.TaskID), task: taskKey(tok.Exec, tok.TaskID), token: token, keep: keep})
+	return err
+}

@@ -1,0 +1,363 @@
+package flow
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/edgecd/edgecd/asl"
+	"github.com/edgecd/edgecd/store"
+)
+
+// txn is one store transaction of the commit loop: it applies inputs to
+// executions, records every effect (history events, timers, tasks) and
+// collects what may only happen after the commit (task dispatch, wake-ups).
+type txn struct {
+	e       *Engine
+	tx      store.Tx
+	now     time.Time
+	execs   map[string]*execState
+	dirty   []*execState
+	queue   []*input // follow-ups caused inside this transaction
+	results []result
+	post    []func()
+	timers  bool
+}
+
+type execState struct {
+	rec     execRecord
+	version int64 // store version read, or store.NotExists
+	dirty   bool
+}
+
+// fatalError is a store failure: the whole transaction is abandoned.
+type fatalError struct{ err error }
+
+func (f fatalError) Error() string { return f.err.Error() }
+func (f fatalError) Unwrap() error { return f.err }
+
+func isFatal(err error) bool {
+	var f fatalError
+	return errors.As(err, &f)
+}
+
+func fatal(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fatalError{err}
+}
+
+// drain applies the follow-ups queued so far (nested executions, their
+// parents' task outcomes) in this same transaction.
+func (t *txn) drain(ctx context.Context) error {
+	for len(t.queue) > 0 {
+		in := t.queue[0]
+		t.queue = t.queue[1:]
+		if _, err := t.input(ctx, in); err != nil && isFatal(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *txn) flush(ctx context.Context) error {
+	for _, x := range t.dirty {
+		body, err := json.Marshal(&x.rec)
+		if err != nil {
+			return fatal(fmt.Errorf("encode execution %s: %w", x.rec.ARN, err))
+		}
+		r, err := t.tx.Put(ctx, kindExecution, x.rec.ARN, body, x.version)
+		if err != nil {
+			return fatal(err)
+		}
+		x.version = r.Version
+	}
+	return nil
+}
+
+func (t *txn) load(ctx context.Context, arn string) (*execState, error) {
+	if x := t.execs[arn]; x != nil {
+		return x, nil
+	}
+	r, err := t.tx.Get(ctx, kindExecution, arn)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrExecutionNotFound, arn)
+	}
+	if err != nil {
+		return nil, fatal(err)
+	}
+	x := &execState{version: r.Version}
+	if err := json.Unmarshal(r.Body, &x.rec); err != nil {
+		return nil, fatal(fmt.Errorf("decode execution %s: %w", arn, err))
+	}
+	t.execs[arn] = x
+	return x, nil
+}
+
+func (t *txn) touch(x *execState) {
+	if !x.dirty {
+		x.dirty = true
+		t.dirty = append(t.dirty, x)
+	}
+}
+
+// consume deletes a record that an input uses up; found is false when it
+// was already gone, which marks the input as a duplicate.
+func (t *txn) consume(ctx context.Context, kind, id string) (store.Record, bool, error) {
+	r, err := t.tx.Get(ctx, kind, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Record{}, false, nil
+	}
+	if err != nil {
+		return r, false, fatal(err)
+	}
+	if err := t.tx.Delete(ctx, kind, id, r.Version); err != nil {
+		return r, false, fatal(err)
+	}
+	return r, true, nil
+}
+
+func (t *txn) input(ctx context.Context, in *input) (Execution, error) {
+	if in.start != nil {
+		return t.start(ctx, in.start)
+	}
+	if in.timer != "" {
+		// The timer record goes first: a timer of a vanished execution must
+		// not fire forever.
+		_, found, err := t.consume(ctx, kindTimer, in.timer)
+		if err != nil || !found {
+			return Execution{}, err
+		}
+	}
+	if in.task != "" {
+		var (
+			r     store.Record
+			found bool
+			err   error
+		)
+		if in.keep || in.delivered {
+			r, err = t.tx.Get(ctx, kindTask, in.task)
+			found = err == nil
+			if errors.Is(err, store.ErrNotFound) {
+				err = nil
+			}
+			err = fatal(err)
+		} else {
+			r, found, err = t.consume(ctx, kindTask, in.task)
+		}
+		if err != nil {
+			return Execution{}, err
+		}
+		if !found {
+			if in.token != "" {
+				return Execution{}, ErrTaskTimedOut
+			}
+			return Execution{}, nil
+		}
+		var tr taskRecord
+		if err := json.Unmarshal(r.Body, &tr); err != nil {
+			return Execution{}, fatal(err)
+		}
+		if in.delivered {
+			tr.Delivered = true
+			body, _ := json.Marshal(&tr)
+			_, err := t.tx.Put(ctx, kindTask, in.task, body, r.Version)
+			return Execution{}, fatal(err)
+		}
+		if !in.keep {
+			if err := t.closeToken(ctx, tr.Token); err != nil {
+				return Execution{}, err
+			}
+		}
+	}
+	x, err := t.load(ctx, in.exec)
+	if err != nil {
+		return Execution{}, err
+	}
+	if tf, ok := in.ev.(asl.TimerFired); ok {
+		delete(x.rec.Timers, tf.TimerID)
+		t.touch(x)
+	}
+	if err := t.step(ctx, x, in.ev); err != nil {
+		return Execution{}, err
+	}
+	return x.rec.Execution, nil
+}
+
+func (t *txn) closeToken(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	r, err := t.tx.Get(ctx, kindToken, token)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fatal(err)
+	}
+	var tok tokenRecord
+	if err := json.Unmarshal(r.Body, &tok); err != nil {
+		return fatal(err)
+	}
+	tok.Closed = true
+	body, _ := json.Marshal(&tok)
+	_, err = t.tx.Put(ctx, kindToken, token, body, r.Version)
+	return fatal(err)
+}
+
+func (t *txn) step(ctx context.Context, x *execState, ev asl.Event) error {
+	if x.rec.Status != asl.Running {
+		return nil
+	}
+	d, err := t.e.definition(ctx, t.tx, x.rec.Machine, x.rec.MachineVersion)
+	if err != nil {
+		return fatal(err)
+	}
+	effects, err := x.rec.State.Step(d, ev, t.e.env(t.now))
+	if errors.Is(err, asl.ErrUnknownID) || errors.Is(err, asl.ErrNotRunning) {
+		// A late answer for a task or timer the execution no longer waits on.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("execution %s: %w", x.rec.ARN, err)
+	}
+	return t.effects(ctx, x, effects)
+}
+
+// startReq asks for a new execution.
+type startReq struct {
+	machine string
+	name    string
+	input   json.RawMessage
+	parent  *parentTask
+}
+
+func (t *txn) start(ctx context.Context, req *startReq) (Execution, error) {
+	mr, err := t.tx.Get(ctx, kindMachine, req.machine)
+	if errors.Is(err, store.ErrNotFound) {
+		return Execution{}, fmt.Errorf("%w: %s", ErrMachineNotFound, req.machine)
+	}
+	if err != nil {
+		return Execution{}, fatal(err)
+	}
+	var m Machine
+	if err := json.Unmarshal(mr.Body, &m); err != nil {
+		return Execution{}, fatal(err)
+	}
+	name := req.name
+	if name == "" {
+		name = t.e.uuid()
+	}
+	if err := CheckName(name); err != nil {
+		return Execution{}, err
+	}
+	input := req.input
+	if len(bytes.TrimSpace(input)) == 0 {
+		input = json.RawMessage("{}")
+	}
+	if !json.Valid(input) {
+		return Execution{}, fmt.Errorf("%w: the input is not valid JSON", ErrInvalidInput)
+	}
+	arn := ExecutionARN(m.ARN, name)
+	if old, err := t.load(ctx, arn); err == nil {
+		// StartExecution is idempotent for a running execution started with
+		// the same name and input.
+		if old.rec.Status == asl.Running && bytes.Equal(old.rec.Input, input) {
+			return old.rec.Execution, nil
+		}
+		return Execution{}, fmt.Errorf("%w: %s", ErrExecutionExists, arn)
+	} else if !errors.Is(err, ErrExecutionNotFound) {
+		return Execution{}, err
+	}
+	d, err := t.e.definition(ctx, t.tx, m.ARN, mr.Version)
+	if err != nil {
+		return Execution{}, fatal(err)
+	}
+	co := asl.ContextObject{ExecutionID: arn, Name: name, RoleArn: m.RoleArn, StartTime: t.now, StateMachineID: m.ARN, StateMachineName: m.Name}
+	state, effects, err := asl.Start(d, input, co, t.e.env(t.now))
+	if err != nil {
+		return Execution{}, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	}
+	x := &execState{version: store.NotExists, rec: execRecord{
+		Execution: Execution{
+			ARN: arn, Machine: m.ARN, MachineVersion: mr.Version, Name: name, Type: m.Type, RoleArn: m.RoleArn,
+			Status: asl.Running, Input: input, Start: t.now,
+		},
+		Parent: req.parent,
+		State:  state,
+	}}
+	t.execs[arn] = x
+	if err := t.effects(ctx, x, effects); err != nil {
+		return Execution{}, err
+	}
+	return x.rec.Execution, nil
+}
+
+// effects records what one Start or Step asked for.
+func (t *txn) effects(ctx context.Context, x *execState, effects []asl.Effect) error {
+	t.touch(x)
+	arn := x.rec.ARN
+	for _, ef := range effects {
+		var err error
+		switch ef := ef.(type) {
+		case asl.HistoryEvent:
+			var body []byte
+			if body, err = json.Marshal(ef.Wire()); err == nil {
+				_, err = t.tx.Put(ctx, kindEvent, eventKey(arn, ef.ID), body, store.NotExists)
+			}
+		case asl.ScheduleTask:
+			err = t.schedule(ctx, x, ef)
+		case asl.CancelTask:
+			err = t.cancelTask(ctx, arn, ef.TaskID)
+		case asl.StartTimer:
+			k := timerKey(ef.At, arn, ef.TimerID)
+			if _, err = t.tx.Put(ctx, kindTimer, k, []byte("{}"), store.NotExists); err == nil {
+				if x.rec.Timers == nil {
+					x.rec.Timers = map[string]string{}
+				}
+				x.rec.Timers[ef.TimerID] = k
+				t.timers = true
+			}
+		case asl.CancelTimer:
+			if k, ok := x.rec.Timers[ef.TimerID]; ok {
+				delete(x.rec.Timers, ef.TimerID)
+				if err = t.tx.Delete(ctx, kindTimer, k, store.AnyVersion); errors.Is(err, store.ErrNotFound) {
+					err = nil
+				}
+			}
+		case asl.ExecutionFinished:
+			t.finished(x, ef)
+		}
+		if err != nil {
+			return fatal(err)
+		}
+	}
+	return nil
+}
+
+func (t *txn) finished(x *execState, f asl.ExecutionFinished) {
+	x.rec.Status, x.rec.Error, x.rec.Cause, x.rec.Stop = f.Status, f.Error, f.Cause, t.now
+	if f.Output != nil {
+		x.rec.Output = append(json.RawMessage(nil), f.Output...)
+	}
+	arn := x.rec.ARN
+	t.post = append(t.post, func() { t.e.notifyDone(arn) })
+	if p := x.rec.Parent; p != nil {
+		t.queue = append(t.queue, &input{exec: p.Exec, ev: childOutcome(x.rec.Execution, p.Mode, p.TaskID), task: taskKey(p.Exec, p.TaskID)})
+	}
+}
+
+// afterCommit makes the transaction's effects visible: tasks go out,
+// waiters wake, the timer loop rescans.
+func (t *txn) afterCommit() {
+	for _, f := range t.post {
+		f()
+	}
+	if t.timers {
+		t.e.signalTimers()
+	}
+}
