@@ -269,7 +269,7 @@ func (p *Path) parseBracket(s string) (segment, string, error) {
 	return segment{kind: segUnion, idxs: idxs}, rest, nil
 }
 
-// readQuoted reads a '...' or "..." string with backslash escapes.
+// readQuoted reads a '...' or "..." name; \' (or \") escapes the quote.
 func readQuoted(s string) (string, string, error) {
 	if s == "" || (s[0] != '\'' && s[0] != '"') {
 		return "", "", fmt.Errorf("expected a quoted name")
@@ -279,9 +279,11 @@ func readQuoted(s string) (string, string, error) {
 	for i := 1; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c == '\\' && i+1 < len(s):
+		case c == '\\' && i+1 < len(s) && s[i+1] == q:
+			// Only the quote itself is escaped; any other backslash is
+			// literal, as in Jayway ($['a\"b'] names the key a\"b).
 			i++
-			b.WriteByte(s[i])
+			b.WriteByte(q)
 		case c == q:
 			return b.String(), s[i+1:], nil
 		default:
