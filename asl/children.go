@@ -1,6 +1,7 @@
 package asl
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -307,7 +308,7 @@ func (s *stepper) mapLimits(th *Thread, st *State) (limit int, count int64, pct 
 		if f != nil {
 			return 0, 0, 0, f
 		}
-		n, ok := toInt(v)
+		n, ok := toInt(numericString(v))
 		if !ok || n < 0 {
 			return 0, 0, 0, failure(ErrRuntime, "MaxConcurrency must be a non-negative integer, got %s", mustJSON(v))
 		}
@@ -318,7 +319,7 @@ func (s *stepper) mapLimits(th *Thread, st *State) (limit int, count int64, pct 
 		if f != nil {
 			return 0, 0, 0, f
 		}
-		n, ok := toInt(v)
+		n, ok := toInt(numericString(v))
 		if !ok || n < 0 {
 			return 0, 0, 0, failure(ErrRuntime, "ToleratedFailureCount must be a non-negative integer, got %s", mustJSON(v))
 		}
@@ -329,7 +330,7 @@ func (s *stepper) mapLimits(th *Thread, st *State) (limit int, count int64, pct 
 		if f != nil {
 			return 0, 0, 0, f
 		}
-		x, ok := toFloat(v)
+		x, ok := toFloat(numericString(v))
 		if !ok || x < 0 || x > 100 {
 			return 0, 0, 0, failure(ErrRuntime, "ToleratedFailurePercentage must be a number from 0 to 100, got %s", mustJSON(v))
 		}
@@ -380,4 +381,17 @@ func (s *stepper) mapRunArn(th *Thread, st *State) string {
 		prefix = "arn:aws:states:::mapRun:" + s.x.Context.StateMachineName
 	}
 	return fmt.Sprintf("%s/%s:%d", prefix, st.Name, th.EnteredEvent)
+}
+
+// numericString turns a string holding a JSON number into that number: the
+// cloud accepts "1" from MaxConcurrencyPath and the ToleratedFailure paths.
+func numericString(v any) any {
+	if s, ok := v.(string); ok {
+		if n, err := decode([]byte(strings.TrimSpace(s))); err == nil {
+			if num, isNum := n.(json.Number); isNum {
+				return num
+			}
+		}
+	}
+	return v
 }

@@ -20,6 +20,7 @@ import (
 type jsonataExpr struct {
 	src      string
 	compiled jsonata.Expr
+	free     []string // variables read from the execution (see freeVariables)
 }
 
 func compileJSONata(src string) (e *jsonataExpr, err error) {
@@ -32,7 +33,7 @@ func compileJSONata(src string) (e *jsonataExpr, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return &jsonataExpr{src: src, compiled: *x}, nil
+	return &jsonataExpr{src: src, compiled: *x, free: freeVariables(src)}, nil
 }
 
 // eval runs the expression with $states and the execution's variables bound.
@@ -43,6 +44,11 @@ func (e *jsonataExpr) eval(c *evalCtx) (v any, def bool, f *Failure) {
 			v, def, f = nil, false, failure(ErrQueryEvaluationError, "evaluating %q failed: %v", e.src, r)
 		}
 	}()
+	for _, name := range e.free {
+		if _, ok := c.scope.Vars[name]; !ok {
+			return nil, false, failure(ErrQueryEvaluationError, "The JSONata expression %q references the variable $%s, which is not defined", e.src, name)
+		}
+	}
 	x := e.compiled // a copy with a nil registry; see jsonataExpr
 	conv := c.converted
 	if conv == nil {

@@ -175,16 +175,21 @@ func (s *stepper) finishResult(th *Thread, st *State, result any) (any, *Failure
 			return nil, f
 		}
 	}
-	if st.Assign != nil {
-		if f := s.assign(th, st.Assign, s.ectx(th, st, result)); f != nil {
-			return nil, f
-		}
-	}
-	out, f := s.resultPath(th.Input.V, result, st.ResultPath, st.DiscardResult)
+	// Assign is evaluated on the result but takes effect after OutputPath,
+	// which still sees the old variables (recorded from the cloud).
+	vars, f := s.evalAssign(st.Assign, s.ectx(th, st, result))
 	if f != nil {
 		return nil, f
 	}
-	return s.outputPath(th, st, out)
+	out, f := s.resultPath(th.Input.V, result, st.ResultPath, st.DiscardResult)
+	if f == nil {
+		out, f = s.outputPath(th, st, out)
+	}
+	if f != nil {
+		return nil, f
+	}
+	setVars(th, vars)
+	return out, nil
 }
 
 func (s *stepper) resultPath(input, result any, p *Path, discard bool) (any, *Failure) {
@@ -213,21 +218,32 @@ func (s *stepper) outputPath(th *Thread, st *State, out any) (any, *Failure) {
 
 // assign evaluates every Assign value first, then sets them together.
 func (s *stepper) assign(th *Thread, t *Template, c *evalCtx) *Failure {
+	vars, f := s.evalAssign(t, c)
+	if f == nil {
+		setVars(th, vars)
+	}
+	return f
+}
+
+func (s *stepper) evalAssign(t *Template, c *evalCtx) (map[string]any, *Failure) {
 	if t == nil {
-		return nil
+		return nil, nil
 	}
 	v, f := t.eval(c)
 	if f != nil {
-		return f
+		return nil, f
 	}
 	m, _ := v.(map[string]any)
-	if th.Vars == nil && len(m) > 0 {
-		th.Vars = make(map[string]Value, len(m))
+	return m, nil
+}
+
+func setVars(th *Thread, vars map[string]any) {
+	if th.Vars == nil && len(vars) > 0 {
+		th.Vars = make(map[string]Value, len(vars))
 	}
-	for k, val := range m {
+	for k, val := range vars {
 		th.Vars[k] = Value{val}
 	}
-	return nil
 }
 
 func (s *stepper) pass(th *Thread, st *State) {
@@ -371,8 +387,11 @@ func (s *stepper) waitDone(th *Thread, st *State, eff any) {
 			f = s.assign(th, st.Assign, c)
 		}
 	} else {
-		if f = s.assign(th, st.Assign, s.ectx(th, st, eff)); f == nil {
-			out, f = s.outputPath(th, st, eff)
+		var vars map[string]any
+		if vars, f = s.evalAssign(st.Assign, s.ectx(th, st, eff)); f == nil {
+			if out, f = s.outputPath(th, st, eff); f == nil {
+				setVars(th, vars)
+			}
 		}
 	}
 	if f != nil {

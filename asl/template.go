@@ -119,11 +119,11 @@ func (p *parser) compileJSONataTemplate(v any, at string) *Template {
 	return &Template{kind: tLit, lit: v}
 }
 
-// jsonataSource returns the expression inside "{% ... %}".
+// jsonataSource returns the expression inside "{% ... %}". The string must
+// start and end with the delimiters: " {% x %} " is a plain string.
 func jsonataSource(s string) (string, bool) {
-	t := strings.TrimSpace(s)
-	if strings.HasPrefix(t, "{%") && strings.HasSuffix(t, "%}") && len(t) >= 4 {
-		return t[2 : len(t)-2], true
+	if strings.HasPrefix(s, "{%") && strings.HasSuffix(s, "%}") && len(s) >= 4 {
+		return s[2 : len(s)-2], true
 	}
 	return "", false
 }
