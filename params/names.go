@@ -97,16 +97,14 @@ func CheckName(name string) error { return checkName(name, true) }
 type selector struct {
 	version int64  // > 0 when selecting by version
 	label   string // non-empty when selecting by label
+	text    string // as the caller wrote it, echoed back as the Selector
 }
 
 func (s selector) String() string {
-	switch {
-	case s.version > 0:
-		return ":" + strconv.FormatInt(s.version, 10)
-	case s.label != "":
-		return ":" + s.label
+	if s.text == "" {
+		return ""
 	}
-	return ""
+	return ":" + s.text
 }
 
 // parseSelector splits "name[:version|:label]" and validates the name.
@@ -123,12 +121,12 @@ func parseSelector(ref string) (string, selector, error) {
 		if err != nil || v < 1 {
 			return name, selector{}, errorf(ErrInvalid, "Invalid parameter version %q in %q: versions are whole numbers from 1", sel, ref)
 		}
-		return name, selector{version: v}, nil
+		return name, selector{version: v, text: sel}, nil
 	}
 	if !validLabel(sel) {
 		return name, selector{}, errorf(ErrInvalid, "Invalid parameter label %q in %q", sel, ref)
 	}
-	return name, selector{label: sel}, nil
+	return name, selector{label: sel, text: sel}, nil
 }
 
 // validLabel applies the label rules of LabelParameterVersion: at most 100

@@ -1,0 +1,96 @@
+package ssm
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/edgecd/edgecd/params"
+)
+
+// APIError is an error as the JSON 1.1 protocol sends it.
+type APIError struct {
+	Code    string // the __type, e.g. ParameterNotFound
+	Message string
+	Status  int
+}
+
+func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+
+// errorCodes maps domain errors to SSM's error codes. Every SSM client error
+// is a 400.
+var errorCodes = []struct {
+	kind error
+	code string
+}{
+	{params.ErrNotFound, "ParameterNotFound"},
+	{params.ErrAlreadyExists, "ParameterAlreadyExists"},
+	{params.ErrVersionNotFound, "ParameterVersionNotFound"},
+	{params.ErrInvalid, "ValidationException"},
+	{params.ErrHierarchyTooDeep, "HierarchyLevelLimitExceededException"},
+	{params.ErrHierarchyTypeMismatch, "HierarchyTypeMismatchException"},
+	{params.ErrPatternMismatch, "ParameterPatternMismatchException"},
+	{params.ErrInvalidAllowedPattern, "InvalidAllowedPatternException"},
+	{params.ErrUnsupportedType, "UnsupportedParameterType"},
+	{params.ErrInvalidKeyID, "InvalidKeyId"},
+	{params.ErrLabelLimit, "ParameterVersionLabelLimitExceeded"},
+	{params.ErrMaxVersions, "ParameterMaxVersionLimitExceeded"},
+	{params.ErrInvalidFilterKey, "InvalidFilterKey"},
+	{params.ErrInvalidFilterOption, "InvalidFilterOption"},
+	{params.ErrInvalidFilterValue, "InvalidFilterValue"},
+	{params.ErrInvalidNextToken, "InvalidNextToken"},
+	{params.ErrTooManyUpdates, "TooManyUpdates"},
+}
+
+// wireError turns an operation's error into what the client sees. Errors
+// that are neither the domain's nor the protocol's are logged and hidden
+// behind InternalServerError.
+func (h *Handler) wireError(operation string, err error) error {
+	var api *APIError
+	if errors.As(err, &api) {
+		return api
+	}
+	var de *params.Error
+	if errors.As(err, &de) {
+		for _, ec := range errorCodes {
+			if errors.Is(de.Kind, ec.kind) {
+				return &APIError{Code: ec.code, Message: de.Msg, Status: http.StatusBadRequest}
+			}
+		}
+	}
+	if h.cfg.Authorize != nil && !errors.As(err, &de) && isClientError(err) {
+		return err // the protocol layer's own error (AccessDenied, ...)
+	}
+	h.log.Error("ssm operation failed", "operation", operation, "err", err)
+	return &APIError{Code: "InternalServerError", Message: "An internal error occurred. Try again.", Status: http.StatusInternalServerError}
+}
+
+// isClientError recognises errors the protocol layer made for the client:
+// they carry an HTTP status below 500.
+func isClientError(err error) bool {
+	var s interface{ HTTPStatus() int }
+	return errors.As(err, &s) && s.HTTPStatus() < 500
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var api *APIError
+	if !errors.As(err, &api) {
+		api = &APIError{Code: "InternalServerError", Message: err.Error(), Status: http.StatusInternalServerError}
+		var s interface{ HTTPStatus() int }
+		if errors.As(err, &s) {
+			api.Status = s.HTTPStatus()
+		}
+		var c interface{ ErrorCode() string }
+		if errors.As(err, &c) {
+			api.Code = c.ErrorCode()
+		}
+	}
+	body, _ := json.Marshal(struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}{api.Code, api.Message})
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-ErrorType", api.Code)
+	w.WriteHeader(api.Status)
+	w.Write(body)
+}
