@@ -31,7 +31,6 @@ var errorCodes = []struct {
 	{params.ErrHierarchyTypeMismatch, "HierarchyTypeMismatchException"},
 	{params.ErrPatternMismatch, "ParameterPatternMismatchException"},
 	{params.ErrInvalidAllowedPattern, "InvalidAllowedPatternException"},
-	{params.ErrUnsupportedType, "UnsupportedParameterType"},
 	{params.ErrInvalidKeyID, "InvalidKeyId"},
 	{params.ErrLabelLimit, "ParameterVersionLabelLimitExceeded"},
 	{params.ErrMaxVersions, "ParameterMaxVersionLimitExceeded"},
@@ -58,18 +57,12 @@ func (h *Handler) wireError(operation string, err error) error {
 			}
 		}
 	}
-	if h.cfg.Authorize != nil && !errors.As(err, &de) && isClientError(err) {
-		return err // the protocol layer's own error (AccessDenied, ...)
+	var r refused
+	if errors.As(err, &r) {
+		return r.err
 	}
 	h.log.Error("ssm operation failed", "operation", operation, "err", err)
 	return &APIError{Code: "InternalServerError", Message: "An internal error occurred. Try again.", Status: http.StatusInternalServerError}
-}
-
-// isClientError recognises errors the protocol layer made for the client:
-// they carry an HTTP status below 500.
-func isClientError(err error) bool {
-	var s interface{ HTTPStatus() int }
-	return errors.As(err, &s) && s.HTTPStatus() < 500
 }
 
 func writeError(w http.ResponseWriter, err error) {

@@ -165,5 +165,15 @@ func (h *Handler) authorize(ctx context.Context, action, resource string) error 
 	if h.cfg.Authorize == nil {
 		return nil
 	}
-	return h.cfg.Authorize(ctx, action, resource)
+	if err := h.cfg.Authorize(ctx, action, resource); err != nil {
+		return refused{err}
+	}
+	return nil
 }
+
+// refused marks the Authorize hook's error, which reaches the client as the
+// protocol layer made it.
+type refused struct{ err error }
+
+func (r refused) Error() string { return r.err.Error() }
+func (r refused) Unwrap() error { return r.err }
