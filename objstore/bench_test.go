@@ -123,3 +123,16 @@ func BenchmarkListFlat(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPut8MiB measures streaming throughput (MD5 and copy to disk).
+func BenchmarkPut8MiB(b *testing.B) {
+	s := benchStore(b, false)
+	ctx := context.Background()
+	body := bytes.Repeat([]byte("0123456789abcdef"), 8<<20/16)
+	b.SetBytes(int64(len(body)))
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.Put(ctx, "bench", fmt.Sprintf("big/%d", i%4), bytes.NewReader(body), PutOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
