@@ -194,3 +194,34 @@ func TestDeleteAndRecreateStartsAtVersionOne(t *testing.T) {
 }
 
 func storeQuery() store.Query { return store.Query{} }
+
+func TestConcurrentOverwritesGetDistinctVersions(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	mustPut(t, s, PutInput{Name: "/c", Value: "0", Type: String})
+	const writers = 8
+	versions := make(chan int64, writers)
+	errs := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			res, err := s.Put(ctx, PutInput{Name: "/c", Value: string(rune('a' + i)), Overwrite: true})
+			versions <- res.Version
+			errs <- err
+		}()
+	}
+	seen := map[int64]bool{}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		v := <-versions
+		if seen[v] {
+			t.Fatalf("version %d written twice", v)
+		}
+		seen[v] = true
+	}
+	h, err := s.History(ctx, HistoryQuery{Name: "/c"})
+	if err != nil || len(h.Parameters) != writers+1 {
+		t.Fatalf("history has %d versions, %v; want %d", len(h.Parameters), err, writers+1)
+	}
+}
