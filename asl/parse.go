@@ -80,7 +80,7 @@ func (p *parser) machine(m map[string]any, at, ql string) *Machine {
 	}
 	mc.Order = sortedKeys(states)
 	for _, name := range mc.Order {
-		sat := at + ".States." + name
+		sat := at + ".States" + pathKey(name)
 		if len(name) == 0 || len(name) > 80 {
 			p.add(sat, codeSchema, "state names must be 1 to 80 characters long")
 		}
@@ -114,7 +114,7 @@ func (p *parser) checkGraph(mc *Machine, at string) {
 		}
 		for _, t := range transitions(s) {
 			if _, ok := mc.States[t.to]; !ok && t.to != "" {
-				p.add(at+".States."+name+t.field, codeMissingTarget, "state %q moves to %q, which is not a state of this machine (a branch or item processor can only reach its own states)", name, t.to)
+				p.add(at+".States"+pathKey(name)+t.field, codeMissingTarget, "state %q moves to %q, which is not a state of this machine (a branch or item processor can only reach its own states)", name, t.to)
 			}
 		}
 	}
@@ -138,7 +138,7 @@ func (p *parser) checkGraph(mc *Machine, at string) {
 	}
 	for _, name := range mc.Order {
 		if !seen[name] {
-			p.add(at+".States."+name, codeUnreachable, "state %q cannot be reached from StartAt %q; remove it or add a transition to it", name, mc.StartAt)
+			p.add(at+".States"+pathKey(name), codeUnreachable, "state %q cannot be reached from StartAt %q; remove it or add a transition to it", name, mc.StartAt)
 		}
 	}
 }

@@ -53,7 +53,7 @@ func (p *parser) state(name string, m map[string]any, at, inherited string) *Sta
 		case ql != JSONPath && ql != JSONata:
 			p.add(at+".QueryLanguage", codeSchema, "QueryLanguage must be \"JSONPath\" or \"JSONata\", got %q", ql)
 		case inherited == JSONata && ql == JSONPath:
-			p.add(at+".QueryLanguage", codeSchema, "a state cannot use JSONPath when the state machine's QueryLanguage is JSONata")
+			p.add(at, codeSchema, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine")
 		default:
 			s.QueryLanguage = ql
 		}

@@ -118,3 +118,18 @@ func TestValidationMessagesNameTheProblem(t *testing.T) {
 		t.Errorf("missing actionable problems %v in %v", want, ve.Problems)
 	}
 }
+
+func TestProblemPointerIsTheAPILocation(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"$", "/"},
+		{"$.States.A.Next", "/States/A/Next"},
+		{"$.States.A.Retry[0].ErrorEquals[1]", "/States/A/Retry/0/ErrorEquals/1"},
+		{"$.States['v1.2'].Next", "/States/v1.2/Next"},
+		{"$.States['a/b']", "/States/a~1b"},
+	}
+	for _, tt := range tests {
+		if got := (Problem{Path: tt.path}).Pointer(); got != tt.want {
+			t.Errorf("Pointer(%q) = %q, want %q", tt.path, got, tt.want)
+		}
+	}
+}

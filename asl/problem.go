@@ -26,6 +26,54 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
+// Pointer returns the location as the JSON Pointer the Step Functions API
+// reports in diagnostics: $.States.A.Retry[0] becomes /States/A/Retry/0.
+func (p Problem) Pointer() string {
+	var b strings.Builder
+	s := strings.TrimPrefix(p.Path, "$")
+	for s != "" {
+		var seg string
+		switch {
+		case strings.HasPrefix(s, "['"):
+			end := strings.Index(s, "']")
+			if end < 0 {
+				end = len(s) - 2
+			}
+			seg, s = s[2:end], s[end+2:]
+		case s[0] == '[':
+			end := strings.IndexByte(s, ']')
+			if end < 0 {
+				end = len(s) - 1
+			}
+			seg, s = s[1:end], s[end+1:]
+		case s[0] == '.':
+			s = s[1:]
+			end := strings.IndexAny(s, ".[")
+			if end < 0 {
+				end = len(s)
+			}
+			seg, s = s[:end], s[end:]
+		default:
+			seg, s = s, ""
+		}
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(seg))
+	}
+	if b.Len() == 0 {
+		return "/"
+	}
+	return b.String()
+}
+
+// pathKey writes a field name for a Problem path, in brackets when a dot
+// or bracket in it would make the path ambiguous.
+func pathKey(name string) string {
+	if strings.ContainsAny(name, ".[]'") || name == "" {
+		return "['" + name + "']"
+	}
+	return "." + name
+}
+
 func (p Problem) String() string { return fmt.Sprintf("%s: %s (at %s)", p.Code, p.Message, p.Path) }
 
 // ValidationError lists every problem Parse found.
