@@ -48,8 +48,10 @@
 // stores the repaired metadata. Within one Store, per-key locks make a
 // writer's two renames appear as one to readers and make the last data
 // written also the last metadata written. Several processes on one root stay
-// safe from torn objects and wrong metadata but may briefly report
-// recomputed metadata while another process writes.
+// safe from torn objects and wrong metadata, but two processes writing the
+// same key at the same moment can leave it with recomputed metadata (the
+// bytes of one writer, ETag and type derived from them, the user metadata
+// lost).
 //
 // # Caches
 //
