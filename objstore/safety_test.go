@@ -396,3 +396,41 @@ func TestListDuringWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteBucketRacingPut checks that a Put that reports success always
+// left its object in a bucket that still exists.
+func TestDeleteBucketRacingPut(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx := context.Background()
+	for round := range 30 {
+		newBucket(t, s, "race")
+		var putErr, delErr error
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, putErr = s.Put(ctx, "race", fmt.Sprintf("dir/k%d", round), strings.NewReader("x"), PutOptions{})
+		}()
+		go func() {
+			defer wg.Done()
+			delErr = s.DeleteBucket(ctx, "race")
+		}()
+		wg.Wait()
+		switch {
+		case putErr == nil && delErr == nil:
+			t.Fatalf("round %d: Put succeeded and the bucket was deleted", round)
+		case putErr == nil:
+			if !errors.Is(delErr, ErrBucketNotEmpty) {
+				t.Fatalf("round %d: DeleteBucket = %v", round, delErr)
+			}
+			if err := s.Delete(ctx, "race", fmt.Sprintf("dir/k%d", round)); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.DeleteBucket(ctx, "race"); err != nil {
+				t.Fatal(err)
+			}
+		case !errors.Is(putErr, ErrNoSuchBucket) || delErr != nil:
+			t.Fatalf("round %d: Put = %v, DeleteBucket = %v", round, putErr, delErr)
+		}
+	}
+}
