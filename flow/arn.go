@@ -43,14 +43,6 @@ func CheckExecutionARN(arn string) error {
 	return nil
 }
 
-// machineOfExecution returns the machine ARN an execution ARN belongs to.
-func machineOfExecution(execARN string) string {
-	i := strings.LastIndexByte(execARN, ':')
-	if i < 0 {
-		return ""
-	}
-	return strings.Replace(execARN[:i], ":execution:", ":stateMachine:", 1)
-}
 
 // CheckName applies the Step Functions naming rules to state machine and
 // execution names: 1-80 characters, none of whitespace, brackets < > { } [ ],

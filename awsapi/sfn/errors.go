@@ -1,0 +1,91 @@
+package sfn
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/edgecd/edgecd/asl"
+	"github.com/edgecd/edgecd/flow"
+)
+
+// APIError is an error as the JSON 1.0 protocol sends it.
+type APIError struct {
+	Code    string // the __type, e.g. StateMachineDoesNotExist
+	Message string
+	Status  int
+}
+
+func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+
+// errorCodes maps the engine's errors to Step Functions codes; every one is
+// a client error (400), as the model declares them.
+var errorCodes = []struct {
+	kind error
+	code string
+}{
+	{flow.ErrMachineNotFound, "StateMachineDoesNotExist"},
+	{flow.ErrMachineExists, "StateMachineAlreadyExists"},
+	{flow.ErrExecutionNotFound, "ExecutionDoesNotExist"},
+	{flow.ErrExecutionExists, "ExecutionAlreadyExists"},
+	{flow.ErrTaskNotFound, "TaskDoesNotExist"},
+	{flow.ErrTaskTimedOut, "TaskTimedOut"},
+	{flow.ErrInvalidToken, "InvalidToken"},
+	{flow.ErrInvalidName, "InvalidName"},
+	{flow.ErrInvalidArn, "InvalidArn"},
+	{flow.ErrInvalidInput, "InvalidExecutionInput"},
+	{flow.ErrInvalidOutput, "InvalidOutput"},
+	{flow.ErrNotExpress, "StateMachineTypeNotSupported"},
+}
+
+func (h *Handler) wireError(operation string, err error) error {
+	var api *APIError
+	if errors.As(err, &api) {
+		return api
+	}
+	var ve *asl.ValidationError
+	if errors.As(err, &ve) {
+		msgs := make([]string, len(ve.Problems))
+		for i, p := range ve.Problems {
+			msgs[i] = p.String()
+		}
+		return &APIError{Code: "InvalidDefinition", Message: "Invalid State Machine Definition: '" + strings.Join(msgs, ", ") + "'", Status: http.StatusBadRequest}
+	}
+	for _, ec := range errorCodes {
+		if errors.Is(err, ec.kind) {
+			return &APIError{Code: ec.code, Message: err.Error(), Status: http.StatusBadRequest}
+		}
+	}
+	if isAuthError(err) {
+		return err
+	}
+	h.log.Error("sfn: internal error", "operation", operation, "err", err)
+	return &APIError{Code: "InternalServerError", Message: "An internal error occurred; see the server log.", Status: http.StatusInternalServerError}
+}
+
+// isAuthError lets the Authorize hook's own errors (the protocol layer's
+// AccessDenied) through unchanged: they carry their own wire form.
+func isAuthError(err error) bool {
+	var coded interface{ ErrorCode() string }
+	return errors.As(err, &coded)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	api, ok := err.(*APIError)
+	if !ok {
+		var coded interface {
+			ErrorCode() string
+			HTTPStatus() int
+		}
+		if errors.As(err, &coded) {
+			api = &APIError{Code: coded.ErrorCode(), Message: err.Error(), Status: coded.HTTPStatus()}
+		} else {
+			api = &APIError{Code: "AccessDeniedException", Message: err.Error(), Status: http.StatusBadRequest}
+		}
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Header().Set("X-Amzn-ErrorType", api.Code)
+	w.WriteHeader(api.Status)
+	json.NewEncoder(w).Encode(map[string]string{"__type": api.Code, "message": api.Message})
+}

@@ -1,0 +1,176 @@
+package sfn
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/edgecd/edgecd/flow"
+)
+
+// TargetPrefix is the X-Amz-Target prefix of every Step Functions operation.
+const TargetPrefix = "AWSStepFunctions."
+
+// maxBody bounds a request: a definition may be 1 MiB, its JSON escaping
+// makes it larger.
+const maxBody = 4 << 20
+
+// Caller is who sends a request, as the protocol layer authenticated it.
+type Caller struct {
+	Account string // 12 digits
+	Region  string
+}
+
+// Config connects the handler to the protocol layer.
+type Config struct {
+	// Caller returns the caller of a request. Nil means a development
+	// caller (account 000000000000, us-east-1).
+	Caller func(ctx context.Context) Caller
+	// Authorize says whether the caller may perform action
+	// (states:StartExecution, ...) on resource; its error goes to the
+	// client as is. Nil allows everything.
+	Authorize func(ctx context.Context, action, resource string) error
+	Logger    *slog.Logger
+}
+
+// Handler serves the Step Functions operations.
+type Handler struct {
+	e   *flow.Engine
+	cfg Config
+	log *slog.Logger
+	ops map[string]op
+}
+
+type op func(ctx context.Context, c Caller, body []byte) (any, error)
+
+// New returns a Handler over an engine.
+func New(e *flow.Engine, cfg Config) *Handler {
+	h := &Handler{e: e, cfg: cfg, log: cfg.Logger}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	h.ops = map[string]op{
+		"CreateStateMachine":               h.createStateMachine,
+		"DescribeStateMachine":             h.describeStateMachine,
+		"ListStateMachines":                h.listStateMachines,
+		"UpdateStateMachine":               h.updateStateMachine,
+		"DeleteStateMachine":               h.deleteStateMachine,
+		"ValidateStateMachineDefinition":   h.validateStateMachineDefinition,
+		"StartExecution":                   h.startExecution,
+		"StartSyncExecution":               h.startSyncExecution,
+		"DescribeExecution":                h.describeExecution,
+		"DescribeStateMachineForExecution": h.describeStateMachineForExecution,
+		"ListExecutions":                   h.listExecutions,
+		"GetExecutionHistory":              h.getExecutionHistory,
+		"StopExecution":                    h.stopExecution,
+		"SendTaskSuccess":                  h.sendTaskSuccess,
+		"SendTaskFailure":                  h.sendTaskFailure,
+		"SendTaskHeartbeat":                h.sendTaskHeartbeat,
+	}
+	return h
+}
+
+// Call runs one operation on a JSON request body and returns the JSON
+// response body (the in-process entry; ServeHTTP wraps it).
+func (h *Handler) Call(ctx context.Context, operation string, body []byte) ([]byte, error) {
+	fn, ok := h.ops[operation]
+	if !ok {
+		return nil, &APIError{Code: "UnknownOperationException", Message: fmt.Sprintf("Operation %s is not supported by this endpoint.", operation), Status: http.StatusBadRequest}
+	}
+	c := Caller{Account: "000000000000", Region: "us-east-1"}
+	if h.cfg.Caller != nil {
+		c = h.cfg.Caller(ctx)
+	}
+	out, err := fn(ctx, c, body)
+	if err != nil {
+		return nil, h.wireError(operation, err)
+	}
+	return json.Marshal(out)
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	target := r.Header.Get("X-Amz-Target")
+	operation, ok := strings.CutPrefix(target, TargetPrefix)
+	if r.Method != http.MethodPost || !ok {
+		writeError(w, &APIError{Code: "UnknownOperationException", Message: fmt.Sprintf("POST with X-Amz-Target %s<Operation> expected, got %s %q", TargetPrefix, r.Method, target), Status: http.StatusBadRequest})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(body) > maxBody {
+		writeError(w, &APIError{Code: "SerializationException", Message: "The request body could not be read or is too large.", Status: http.StatusBadRequest})
+		return
+	}
+	out, err := h.Call(r.Context(), operation, body)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+	w.Write(out)
+}
+
+func decode(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return &APIError{Code: "SerializationException", Message: fmt.Sprintf("Field %s has the wrong type: expected %s, got %s", te.Field, te.Type, te.Value), Status: http.StatusBadRequest}
+		}
+		return &APIError{Code: "SerializationException", Message: "The request body is not valid JSON: " + err.Error(), Status: http.StatusBadRequest}
+	}
+	return nil
+}
+
+// required checks pairs of (field name, value) for missing strings.
+func required(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			return validation(fmt.Sprintf("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", pairs[i]))
+		}
+	}
+	return nil
+}
+
+func validation(msg string) error {
+	return &APIError{Code: "ValidationException", Message: msg, Status: http.StatusBadRequest}
+}
+
+func (h *Handler) authorize(ctx context.Context, action, resource string) error {
+	if h.cfg.Authorize == nil {
+		return nil
+	}
+	return h.cfg.Authorize(ctx, action, resource)
+}
+
+// Page tokens are opaque to clients: base64 of the last key returned.
+func pageToken(last string) string { return base64.RawURLEncoding.EncodeToString([]byte(last)) }
+
+func readPageToken(tok string) (string, error) {
+	if tok == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(tok) > 3096 {
+		return "", &APIError{Code: "InvalidToken", Message: "Invalid Token: the nextToken was not issued by this service", Status: http.StatusBadRequest}
+	}
+	return string(b), nil
+}
+
+func pageSize(n int) (int, error) {
+	if n < 0 || n > 1000 {
+		return 0, validation(fmt.Sprintf("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", n))
+	}
+	if n == 0 {
+		n = 100
+	}
+	return n, nil
+}
