@@ -43,7 +43,6 @@ func CheckExecutionARN(arn string) error {
 	return nil
 }
 
-
 // CheckName applies the Step Functions naming rules to state machine and
 // execution names: 1-80 characters, none of whitespace, brackets < > { } [ ],
 // wildcards ? *, the characters " # % \ ^ | ~ ` $ & , ; : / or control
