@@ -70,8 +70,19 @@ func (s *stepper) newID(prefix string) string {
 	return prefix + "-" + strconv.Itoa(s.x.Seq)
 }
 
+// ErrInternal wraps a fault inside the interpreter (a bug): Start and Step
+// recover it and return it rather than crash the executor.
+var ErrInternal = errors.New("internal interpreter error")
+
+func recoverInternal(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %v", ErrInternal, r)
+	}
+}
+
 // Start begins an execution of d with the given input (empty means {}).
-func Start(d *Definition, input json.RawMessage, c ContextObject, env Env) (*Execution, []Effect, error) {
+func Start(d *Definition, input json.RawMessage, c ContextObject, env Env) (x *Execution, effects []Effect, err error) {
+	defer recoverInternal(&err)
 	if len(input) == 0 {
 		input = json.RawMessage("{}")
 	}
@@ -82,7 +93,7 @@ func Start(d *Definition, input json.RawMessage, c ContextObject, env Env) (*Exe
 	if c.StartTime.IsZero() {
 		c.StartTime = env.Now
 	}
-	x := &Execution{Status: Running, Context: c, Input: Value{v}}
+	x = &Execution{Status: Running, Context: c, Input: Value{v}}
 	s := newStepper(d, x, &env)
 	s.emit("ExecutionStarted", map[string]any{"input": mustJSON(v), "inputDetails": payloadDetails, "roleArn": c.RoleArn})
 	if d.TimeoutSeconds > 0 {
@@ -99,7 +110,8 @@ func Start(d *Definition, input json.RawMessage, c ContextObject, env Env) (*Exe
 
 // Step applies one event to a running execution and returns the effects it
 // causes, in order. History events carry Env.Now as their timestamp.
-func (x *Execution) Step(d *Definition, ev Event, env Env) ([]Effect, error) {
+func (x *Execution) Step(d *Definition, ev Event, env Env) (effects []Effect, err error) {
+	defer recoverInternal(&err)
 	if x.Status != Running {
 		return nil, ErrNotRunning
 	}
