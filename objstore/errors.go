@@ -30,4 +30,5 @@ var (
 	ErrInvalidCopy        = errors.New("copying an object onto itself requires replacing metadata") // InvalidRequest 400
 	ErrMetadataTooLarge   = errors.New("user metadata is larger than 2 KiB")                        // MetadataTooLarge 400
 	ErrInvalidArgument    = errors.New("invalid argument")                                          // InvalidArgument 400
+	ErrPreconditionFailed = errors.New("precondition failed")                                       // PreconditionFailed 412
 )

@@ -357,7 +357,7 @@ func (s *Store) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		return ObjectInfo{}, err
 	}
 	etag := fmt.Sprintf("%s-%d", hex.EncodeToString(whole.Sum(nil)), len(parts))
-	info, err := s.commit(bucket, key, kp, f, metaDoc{ETag: etag, Parts: len(parts), Metadata: u.Metadata})
+	info, err := s.commit(bucket, key, kp, f, metaDoc{ETag: etag, Parts: len(parts), Metadata: u.Metadata}, nil)
 	if err != nil {
 		return ObjectInfo{}, err
 	}

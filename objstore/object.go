@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,6 +25,12 @@ type PutOptions struct {
 	// ContentMD5 is the base64 Content-MD5 header; when set, the body's MD5
 	// must match (ErrBadDigest).
 	ContentMD5 string
+	// IfNoneMatch "*" writes only if the key does not exist; IfMatch (an
+	// ETag, quotes optional) only if the current object has that ETag (S3
+	// conditional writes). Both are checked atomically with the write among
+	// writers of this Store; a failed check is ErrPreconditionFailed.
+	IfNoneMatch string
+	IfMatch     string
 	Metadata
 }
 
@@ -56,7 +63,52 @@ func (s *Store) Put(ctx context.Context, bucket, key string, r io.Reader, opts P
 		return ObjectInfo{}, fmt.Errorf("%w: Content-MD5 %s, body MD5 %s", ErrBadDigest, opts.ContentMD5, base64.StdEncoding.EncodeToString(sum))
 	}
 	doc := metaDoc{ETag: hex.EncodeToString(sum), Metadata: meta}
-	return s.commit(bucket, key, kp, f, doc)
+	var check func() error
+	if opts.IfNoneMatch != "" || opts.IfMatch != "" {
+		check = func() error { return s.checkConditions(bucket, key, kp, opts.IfNoneMatch, opts.IfMatch) }
+	}
+	return s.commit(bucket, key, kp, f, doc, check)
+}
+
+// checkConditions evaluates a conditional write against the object now
+// stored. The caller holds the key's write lock.
+func (s *Store) checkConditions(bucket, key string, kp keyPath, ifNoneMatch, ifMatch string) error {
+	etag, exists, err := s.currentETag(bucket, key, kp)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ifNoneMatch != "" && ifNoneMatch != "*":
+		return fmt.Errorf("%w: If-None-Match on a write must be *", ErrInvalidArgument)
+	case ifNoneMatch == "*" && exists:
+		return fmt.Errorf("%w: %s/%s exists", ErrPreconditionFailed, bucket, truncate(key))
+	case ifMatch != "" && !exists:
+		return fmt.Errorf("%w: %s/%s does not exist", ErrNoSuchKey, bucket, truncate(key))
+	case ifMatch != "" && ifMatch != "*" && strings.Trim(ifMatch, `"`) != etag:
+		return fmt.Errorf("%w: %s/%s has ETag %q", ErrPreconditionFailed, bucket, truncate(key), etag)
+	}
+	return nil
+}
+
+// currentETag is the ETag of the object stored at key, hashing the file if
+// its metadata does not match. It takes no lock (its caller holds one).
+func (s *Store) currentETag(bucket, key string, kp keyPath) (string, bool, error) {
+	f, st, err := s.openFile(s.rootFD, kp.under(bucket), key)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) || isConflict(err) {
+			return "", false, nil
+		}
+		return "", false, errPath("open", bucket, key, err)
+	}
+	defer f.Close()
+	if info, ok := s.describe(bucket, key, kp, &st); ok {
+		return info.ETag, true, nil
+	}
+	h := md5.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, st.Size)); err != nil {
+		return "", false, errPath("read", bucket, key, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), true, nil
 }
 
 // checkTarget validates the names of an object to be written and makes sure
@@ -149,7 +201,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // commit renames the finished temporary file f to bucket/key and then stores
 // its metadata. It closes f. Writers of one key hold the key's lock across
 // both renames so the last data written is described by the last metadata.
-func (s *Store) commit(bucket, key string, kp keyPath, f *os.File, doc metaDoc) (ObjectInfo, error) {
+func (s *Store) commit(bucket, key string, kp keyPath, f *os.File, doc metaDoc, check func() error) (ObjectInfo, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		discard(f)
@@ -163,6 +215,12 @@ func (s *Store) commit(bucket, key string, kp keyPath, f *os.File, doc metaDoc) 
 	defer mu.Unlock()
 	s.lifecycle.RLock()
 	defer s.lifecycle.RUnlock()
+	if check != nil {
+		if err := check(); err != nil {
+			os.Remove(f.Name())
+			return ObjectInfo{}, err
+		}
+	}
 	err = s.placeData(bucket, key, kp, f)
 	s.dirs.touch(bucket, key) // directories may have been made even on failure
 	if err != nil {
@@ -386,5 +444,5 @@ func (s *Store) Copy(ctx context.Context, srcBucket, srcKey, dstBucket, dstKey s
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	return s.commit(dstBucket, dstKey, kp, f, metaDoc{ETag: hex.EncodeToString(sum), Metadata: meta})
+	return s.commit(dstBucket, dstKey, kp, f, metaDoc{ETag: hex.EncodeToString(sum), Metadata: meta}, nil)
 }

@@ -7,11 +7,14 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -424,5 +427,55 @@ func mkdirAll(t testing.TB, path string) {
 	t.Helper()
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestConditionalPut(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx := context.Background()
+	newBucket(t, s, "b1b")
+	putIf := func(body string, o PutOptions) error {
+		_, err := s.Put(ctx, "b1b", "k", strings.NewReader(body), o)
+		return err
+	}
+	if err := putIf("v1", PutOptions{IfMatch: md5hex("x")}); !errors.Is(err, ErrNoSuchKey) {
+		t.Fatalf("If-Match on a missing key = %v", err)
+	}
+	if err := putIf("v1", PutOptions{IfNoneMatch: "*"}); err != nil {
+		t.Fatalf("If-None-Match * on a missing key = %v", err)
+	}
+	if err := putIf("v2", PutOptions{IfNoneMatch: "*"}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("If-None-Match * on an existing key = %v", err)
+	}
+	if err := putIf("v2", PutOptions{IfMatch: md5hex("other")}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Fatalf("If-Match with a stale ETag = %v", err)
+	}
+	if err := putIf("v2", PutOptions{IfMatch: `"` + md5hex("v1") + `"`}); err != nil {
+		t.Fatalf("If-Match with the current ETag = %v", err)
+	}
+	if body, _ := read(t, s, "b1b", "k"); body != "v2" {
+		t.Fatalf("body = %q", body)
+	}
+	if left, _ := os.ReadDir(filepath.Join(s.Root(), tmpDir)); len(left) != 0 {
+		t.Fatalf("refused writes left temporary files: %v", left)
+	}
+	// Of many concurrent create-only writers exactly one wins.
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Put(ctx, "b1b", "once", strings.NewReader(fmt.Sprint(i)), PutOptions{IfNoneMatch: "*"})
+			if err == nil {
+				wins.Add(1)
+			} else if !errors.Is(err, ErrPreconditionFailed) {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d create-only writers won", wins.Load())
 	}
 }
