@@ -69,11 +69,7 @@ func (s *stepper) mapState(th *Thread, st *State) {
 func (s *stepper) startMap(th *Thread, st *State, eff, items any) {
 	list, ok := items.([]any)
 	if !ok {
-		name := ErrRuntime
-		if st.ItemReader != nil {
-			name = ErrItemReaderFailed
-		}
-		s.fail(th, st, failure(name, "The items of Map state %q must be a JSON array, got %s", st.Name, typeName(items)))
+		s.fail(th, st, s.notArray(st, items))
 		return
 	}
 	th.Wait = &Wait{Kind: "children", Value: &Value{eff}}
@@ -394,4 +390,19 @@ func numericString(v any) any {
 		}
 	}
 	return v
+}
+
+// notArray is the failure for Map items that are not an array, worded as
+// the cloud words it for each source.
+func (s *stepper) notArray(st *State, items any) *Failure {
+	switch {
+	case st.ItemReader != nil:
+		return failure(ErrItemReaderFailed, "The ItemReader of Map state '%s' returned %s, not an array", st.Name, typeName(items))
+	case jsonataMode(st) && st.Items != nil && st.Items.kind == tJSONata:
+		return failure(ErrQueryEvaluationError, "The JSONata expression '%s' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '%s' for value: %s",
+			strings.TrimSpace(st.Items.expr.src), typeName(items), truncate(mustJSON(items)))
+	case jsonataMode(st):
+		return failure(ErrQueryEvaluationError, "Map state input must be an array but was: %s", truncate(mustJSON(items)))
+	}
+	return failure(ErrRuntime, "The items of Map state '%s' must be a JSON array, got %s", st.Name, typeName(items))
 }

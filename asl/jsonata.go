@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	jsonata "github.com/blues/jsonata-go"
@@ -20,7 +21,7 @@ import (
 type jsonataExpr struct {
 	src      string
 	compiled jsonata.Expr
-	free     []string // variables read from the execution (see freeVariables)
+	field    string // where it sits in its state, e.g. "Output/result", for causes
 }
 
 func compileJSONata(src string) (e *jsonataExpr, err error) {
@@ -33,7 +34,7 @@ func compileJSONata(src string) (e *jsonataExpr, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return &jsonataExpr{src: src, compiled: *x, free: freeVariables(src)}, nil
+	return &jsonataExpr{src: src, compiled: *x}, nil
 }
 
 // eval runs the expression with $states and the execution's variables bound.
@@ -44,11 +45,6 @@ func (e *jsonataExpr) eval(c *evalCtx) (v any, def bool, f *Failure) {
 			v, def, f = nil, false, failure(ErrQueryEvaluationError, "evaluating %q failed: %v", e.src, r)
 		}
 	}()
-	for _, name := range e.free {
-		if _, ok := c.scope.Vars[name]; !ok {
-			return nil, false, failure(ErrQueryEvaluationError, "The JSONata expression %q references the variable $%s, which is not defined", e.src, name)
-		}
-	}
 	x := e.compiled // a copy with a nil registry; see jsonataExpr
 	conv := c.converted
 	if conv == nil {
@@ -67,7 +63,8 @@ func (e *jsonataExpr) eval(c *evalCtx) (v any, def bool, f *Failure) {
 	}
 	out, err := x.Eval(conv.toJSONata(c.states["input"]))
 	if errors.Is(err, jsonata.ErrUndefined) {
-		return nil, false, nil
+		// The cloud refuses an expression that yields nothing, wherever it is.
+		return nil, false, failure(ErrQueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", strings.TrimSpace(e.src), e.field)
 	}
 	if err != nil {
 		return nil, false, failure(ErrQueryEvaluationError, "An error occurred while evaluating the expression %q: %v", e.src, err)

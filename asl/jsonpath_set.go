@@ -49,3 +49,20 @@ func setAt(cur any, segs []segment, val any) (any, error) {
 	}
 	return nil, fmt.Errorf("not a reference path")
 }
+
+// missingAt returns the index of the first segment of a definite path that
+// selects nothing, or -1.
+func (p *Path) missingAt(sc Scope) int {
+	if !p.definite || p.root != rootInput {
+		return -1
+	}
+	cur := sc.Input
+	for i, s := range p.segs {
+		next, ok := child(cur, s)
+		if !ok {
+			return i
+		}
+		cur = next
+	}
+	return -1
+}

@@ -227,7 +227,7 @@ func (p *parser) fail(s *State, f fields) {
 			if IsIntrinsic(str) {
 				t = p.compileDynamic(str, f.at+"."+k+"Path")
 			} else if path, _ := f.path(k+"Path", true); path != nil {
-				t = &Template{kind: tPath, path: path}
+				t = &Template{kind: tPath, path: path, field: k + "Path"}
 			}
 		}
 		if k == "Error" {

@@ -35,6 +35,9 @@ var (
 func (p *parser) state(name string, m map[string]any, at, inherited string) *State {
 	s := &State{Name: name, QueryLanguage: inherited}
 	f := fields{p: p, m: m, at: at}
+	prev := p.statePath
+	p.statePath = at
+	defer func() { p.statePath = prev }()
 	typ, ok := f.str("Type")
 	if !ok {
 		if !f.has("Type") {

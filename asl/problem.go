@@ -90,9 +90,10 @@ func (e *ValidationError) Error() string {
 }
 
 type parser struct {
-	probs    []Problem
-	def      *Definition
-	allNames map[string]string // state name -> path of its first definition
+	probs     []Problem
+	def       *Definition
+	allNames  map[string]string // state name -> path of its first definition
+	statePath string            // path of the state being parsed, for field names
 }
 
 func (p *parser) add(path, code, format string, args ...any) {

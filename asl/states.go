@@ -121,6 +121,12 @@ func (s *stepper) inputPath(th *Thread, st *State) (any, *Failure) {
 func selectPath(p *Path, sc Scope) (any, *Failure) {
 	v, err := p.Eval(sc)
 	if err != nil {
+		// Jayway's wording: a missing leaf has "No results", a missing
+		// step before it is a "Missing property".
+		if n := p.missingAt(sc); n >= 0 && n < len(p.segs)-1 {
+			prefix := &Path{root: p.root, varName: p.varName, segs: p.segs[:n+1]}
+			return nil, failure(ErrRuntime, "Invalid path '%s' : Missing property in path %s", p.src, prefix.normalized())
+		}
 		return nil, failure(ErrRuntime, "Invalid path '%s' : No results for path: %s", p.src, p.normalized())
 	}
 	return v, nil

@@ -113,10 +113,19 @@ func (p *parser) compileJSONataTemplate(v any, at string) *Template {
 				p.add(at, codeJSONata, "JSONata expression %q does not compile: %v", src, err)
 				return &Template{kind: tLit}
 			}
+			e.field = p.fieldName(at)
 			return &Template{kind: tJSONata, expr: e}
 		}
 	}
 	return &Template{kind: tLit, lit: v}
+}
+
+// fieldName turns a problem path into the state-relative field name the
+// cloud quotes in causes: $.States.S.Output.result becomes Output/result.
+func (p *parser) fieldName(at string) string {
+	rel := strings.TrimPrefix(strings.TrimPrefix(at, p.statePath), ".")
+	rel = strings.NewReplacer(".", "/", "[", "/", "]", "").Replace(rel)
+	return rel
 }
 
 // jsonataSource returns the expression inside "{% ... %}". The string must
