@@ -70,10 +70,10 @@ func readAll(r *http.Request) error {
 
 func TestVerify(t *testing.T) {
 	tests := []struct {
-		name   string
-		req    func(t *testing.T) *http.Request
-		now    time.Time
-		want   error // from Verify or from reading the body
+		name string
+		req  func(t *testing.T) *http.Request
+		now  time.Time
+		want error // from Verify or from reading the body
 	}{
 		{"valid JSON POST", func(t *testing.T) *http.Request {
 			return signed(t, "POST", "http://api.local/", "ssm", `{"Name":"/a"}`, map[string]string{"X-Amz-Target": "AmazonSSM.GetParameter", "Content-Type": "application/x-amz-json-1.1"}, false)
