@@ -293,46 +293,62 @@ func (s *stepper) exceedsTolerance(th *Thread, failed int, count int64, pct floa
 }
 
 // mapLimits resolves MaxConcurrency and the tolerated failure thresholds;
-// -1 means "not set".
+// -1 means "not set". Causes follow the cloud's wording.
 func (s *stepper) mapLimits(th *Thread, st *State) (limit int, count int64, pct float64, f *Failure) {
 	count, pct = -1, -1
-	eval := func(t *Template) (any, *Failure) {
-		return t.eval(s.ectx(th, st, th.Wait.Value.V))
+	read := func(t *Template, field, kind string) (any, *Failure) {
+		v, f := t.eval(s.ectx(th, st, th.Wait.Value.V))
+		if f != nil {
+			return nil, f
+		}
+		n := numericString(v)
+		_, isNum := n.(json.Number)
+		if _, isInt := toInt(n); !isNum || (kind == "integer" && !isInt) {
+			if t.kind == tPath {
+				return nil, failure(ErrRuntime, "The %sPath field refers to value %q which is not a valid %s: %s", field, valueText(v), kind, t.path.src)
+			}
+			return nil, failure(ErrRuntime, "%s must be a valid %s, got %s", field, kind, mustJSON(v))
+		}
+		return n, nil
 	}
 	if st.MaxConcurrency != nil {
-		v, f := eval(st.MaxConcurrency)
+		v, f := read(st.MaxConcurrency, "MaxConcurrency", "integer")
 		if f != nil {
 			return 0, 0, 0, f
 		}
-		n, ok := toInt(numericString(v))
-		if !ok || n < 0 {
-			return 0, 0, 0, failure(ErrRuntime, "MaxConcurrency must be a non-negative integer, got %s", mustJSON(v))
+		n, _ := toInt(v)
+		if n < 0 {
+			return 0, 0, 0, failure(ErrRuntime, "MaxConcurrency cannot be negative.")
 		}
 		limit = int(min(n, math.MaxInt32))
 	}
 	if st.ToleratedFailureCount != nil {
-		v, f := eval(st.ToleratedFailureCount)
+		v, f := read(st.ToleratedFailureCount, "ToleratedFailureCount", "integer")
 		if f != nil {
 			return 0, 0, 0, f
 		}
-		n, ok := toInt(numericString(v))
-		if !ok || n < 0 {
-			return 0, 0, 0, failure(ErrRuntime, "ToleratedFailureCount must be a non-negative integer, got %s", mustJSON(v))
+		if count, _ = toInt(v); count < 0 {
+			return 0, 0, 0, failure(ErrRuntime, "ToleratedFailureCount cannot be negative.")
 		}
-		count = n
 	}
 	if st.ToleratedFailurePercentage != nil {
-		v, f := eval(st.ToleratedFailurePercentage)
+		v, f := read(st.ToleratedFailurePercentage, "ToleratedFailurePercentage", "float")
 		if f != nil {
 			return 0, 0, 0, f
 		}
-		x, ok := toFloat(numericString(v))
-		if !ok || x < 0 || x > 100 {
-			return 0, 0, 0, failure(ErrRuntime, "ToleratedFailurePercentage must be a number from 0 to 100, got %s", mustJSON(v))
+		if pct, _ = toFloat(v); pct < 0 || pct > 100 {
+			return 0, 0, 0, failure(ErrRuntime, "ToleratedFailurePercentage must be between 0 and 100.")
 		}
-		pct = x
 	}
 	return limit, count, pct, nil
+}
+
+// valueText prints a value as the cloud quotes it in causes: strings bare.
+func valueText(v any) string {
+	if str, ok := v.(string); ok {
+		return str
+	}
+	return mustJSON(v)
 }
 
 // startIteration starts the next Map item and runs it as far as it goes.
@@ -404,5 +420,9 @@ func (s *stepper) notArray(st *State, items any) *Failure {
 	case jsonataMode(st):
 		return failure(ErrQueryEvaluationError, "Map state input must be an array but was: %s", truncate(mustJSON(items)))
 	}
-	return failure(ErrRuntime, "The items of Map state '%s' must be a JSON array, got %s", st.Name, typeName(items))
+	path := "$"
+	if st.ItemsPath != nil {
+		path = st.ItemsPath.src
+	}
+	return failure(ErrRuntime, "Reference path \"%s\" must point to array.", path)
 }

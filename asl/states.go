@@ -354,18 +354,38 @@ func (s *stepper) wait(th *Thread, st *State) {
 	th.Wait, th.Phase = &Wait{Kind: "wait", TimerID: id, Value: &Value{eff}}, phaseWaiting
 }
 
+// maxWait is the longest wait the cloud accepts: an execution lasts a year.
+const maxWait = 365 * 24 * time.Hour
+
+// waitUntil resolves a Wait state's end. Causes follow the cloud's wording.
 func (s *stepper) waitUntil(th *Thread, st *State, eff any) (time.Time, *Failure) {
 	c := s.ectx(th, st, eff)
 	if st.Seconds != nil {
+		if st.Seconds.kind == tPath {
+			return s.waitSecondsPath(st.Seconds.path, eff)
+		}
 		v, f := st.Seconds.eval(c)
 		if f != nil {
 			return time.Time{}, f
 		}
 		n, ok := toInt(v)
 		if !ok || n < 0 {
-			return time.Time{}, failure(ErrRuntime, "The seconds of Wait state %q must be a non-negative integer, got %s", st.Name, mustJSON(v))
+			return time.Time{}, failure(ErrQueryEvaluationError, "The Seconds field must be a non-negative integer, got %s", mustJSON(v))
 		}
-		return s.env.Now.Add(time.Duration(n) * time.Second), nil
+		return s.waitFor(time.Duration(n) * time.Second)
+	}
+	if st.Timestamp.kind == tPath {
+		src := st.Timestamp.path.src
+		v, err := st.Timestamp.path.Eval(Scope{Input: eff})
+		if err != nil {
+			return time.Time{}, failure(ErrRuntime, "The TimestampPath parameter does not reference an input value: %s", src)
+		}
+		str, _ := v.(string)
+		t, ok := parseTimestamp(str)
+		if !ok {
+			return time.Time{}, failure(ErrRuntime, "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s", src, mustJSON(v))
+		}
+		return s.waitAt(t)
 	}
 	v, f := st.Timestamp.eval(c)
 	if f != nil {
@@ -374,7 +394,36 @@ func (s *stepper) waitUntil(th *Thread, st *State, eff any) (time.Time, *Failure
 	str, _ := v.(string)
 	t, ok := parseTimestamp(str)
 	if !ok {
-		return time.Time{}, failure(ErrRuntime, "The timestamp of Wait state %q must be an RFC 3339 string, got %s", st.Name, mustJSON(v))
+		return time.Time{}, failure(ErrQueryEvaluationError, "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: %s", str)
+	}
+	return s.waitAt(t)
+}
+
+func (s *stepper) waitSecondsPath(p *Path, eff any) (time.Time, *Failure) {
+	v, err := p.Eval(Scope{Input: eff})
+	if err != nil {
+		return time.Time{}, failure(ErrRuntime, "The SecondsPath parameter does not reference an input value: %s", p.src)
+	}
+	n, ok := toInt(v)
+	switch {
+	case !ok:
+		return time.Time{}, failure(ErrRuntime, "The SecondsPath parameter cannot be parsed as a long value: %s == %s", p.src, mustJSON(v))
+	case n < 0:
+		return time.Time{}, failure(ErrRuntime, "The SecondsPath parameter references a negative value: %s == %s", p.src, mustJSON(v))
+	}
+	return s.waitFor(time.Duration(n) * time.Second)
+}
+
+func (s *stepper) waitFor(d time.Duration) (time.Time, *Failure) {
+	if d > maxWait {
+		return time.Time{}, failure(ErrRuntime, "Wait state delay is too long.")
+	}
+	return s.env.Now.Add(d), nil
+}
+
+func (s *stepper) waitAt(t time.Time) (time.Time, *Failure) {
+	if t.Sub(s.env.Now) > maxWait {
+		return time.Time{}, failure(ErrRuntime, "Wait state delay is too long.")
 	}
 	return t, nil
 }
