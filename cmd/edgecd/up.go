@@ -117,9 +117,9 @@ Try it (S1: the tester reaches staging through the primary's domain):
   curl %sindex.html                          # v1 App
   curl -H 'aws-cf-cd-env: staging' %s         # v2 App
 
-Drive it with the aws CLI, the SDKs or edgecd release:
+Drive it with the aws CLI (--endpoint-url), the SDKs or edgecd release (AWS_ENDPOINT_URL):
   export AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_DEFAULT_REGION=%s
-  aws cloudfront get-distribution --id %s
+  aws --endpoint-url $AWS_ENDPOINT_URL cloudfront get-distribution --id %s
 
 Primary %s, staging %s. The same facts are in up.json for scripts.
 Press Ctrl-C to stop; the next "edgecd up" keeps everything.
