@@ -2,6 +2,7 @@ package asl
 
 import (
 	"encoding/json"
+	"sort"
 	"time"
 )
 
@@ -43,6 +44,36 @@ type Execution struct {
 	// Seq numbers task and timer ids; LastEventID numbers history events.
 	Seq         int   `json:"seq"`
 	LastEventID int64 `json:"lastEventId"`
+	// Timers and Tasks are what the execution waits for right now (timer
+	// id → when it fires, task id → its token), so an executor that reloads
+	// the execution after a crash knows what to re-arm without replaying.
+	Timers map[string]time.Time `json:"timers,omitempty"`
+	Tasks  map[string]string    `json:"tasks,omitempty"`
+}
+
+// PendingTimer is a timer the execution waits for.
+type PendingTimer struct {
+	TimerID string
+	At      time.Time
+}
+
+// Pending lists the timers (earliest first) and task ids the execution
+// waits for.
+func (x *Execution) Pending() (timers []PendingTimer, tasks []string) {
+	for id, at := range x.Timers {
+		timers = append(timers, PendingTimer{id, at})
+	}
+	sort.Slice(timers, func(i, j int) bool {
+		if !timers[i].At.Equal(timers[j].At) {
+			return timers[i].At.Before(timers[j].At)
+		}
+		return timers[i].TimerID < timers[j].TimerID
+	})
+	for id := range x.Tasks {
+		tasks = append(tasks, id)
+	}
+	sort.Strings(tasks)
+	return timers, tasks
 }
 
 // Thread is one line of control: the top level, a Parallel branch or a Map

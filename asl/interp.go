@@ -63,7 +63,29 @@ func (s *stepper) emit(typ string, details map[string]any) {
 	}
 }
 
-func (s *stepper) effect(e Effect) { s.out = append(s.out, e) }
+// effect records an effect and keeps Execution.Timers and Tasks current.
+func (s *stepper) effect(e Effect) {
+	x := s.x
+	switch e := e.(type) {
+	case StartTimer:
+		if x.Timers == nil {
+			x.Timers = map[string]time.Time{}
+		}
+		x.Timers[e.TimerID] = e.At
+	case CancelTimer:
+		delete(x.Timers, e.TimerID)
+	case ScheduleTask:
+		if x.Tasks == nil {
+			x.Tasks = map[string]string{}
+		}
+		x.Tasks[e.TaskID] = e.Token
+	case CancelTask:
+		delete(x.Tasks, e.TaskID)
+	case ExecutionFinished:
+		x.Timers, x.Tasks = nil, nil
+	}
+	s.out = append(s.out, e)
+}
 
 func (s *stepper) newID(prefix string) string {
 	s.x.Seq++
@@ -121,6 +143,10 @@ func (x *Execution) Step(d *Definition, ev Event, env Env) (effects []Effect, er
 		s.abort(Aborted, "ExecutionAborted", e.Error, e.Cause)
 		return s.out, nil
 	case TimerFired:
+		if _, ok := x.Timers[e.TimerID]; !ok {
+			return nil, fmt.Errorf("timer %q: %w", e.TimerID, ErrUnknownID)
+		}
+		delete(x.Timers, e.TimerID)
 		if e.TimerID == executionTimeoutTimer {
 			s.abort(TimedOut, "ExecutionTimedOut", ErrTimeout, "The execution timed out")
 			return s.out, nil
@@ -143,6 +169,9 @@ func (x *Execution) Step(d *Definition, ev Event, env Env) (effects []Effect, er
 			return nil, fmt.Errorf("task %q: %w", id, ErrUnknownID)
 		}
 		th := path[len(path)-1]
+		if _, isHeartbeat := e.(TaskHeartbeat); !isHeartbeat {
+			delete(x.Tasks, id)
+		}
 		restore := s.quietAs(th)
 		switch e := e.(type) {
 		case TaskSucceeded:

@@ -56,6 +56,9 @@ func TestStepTaskLifecycleWithHeartbeat(t *testing.T) {
 	if len(timers) != 2 || !timers[0].At.Equal(t0.Add(100*time.Second)) || !timers[1].At.Equal(t0.Add(10*time.Second)) {
 		t.Fatalf("timers = %+v", timers)
 	}
+	if pt, ptasks := x.Pending(); len(pt) != 2 || len(ptasks) != 1 || ptasks[0] != tasks[0].TaskID || x.Tasks[tasks[0].TaskID] != "tok" {
+		t.Fatalf("pending after start: timers %v tasks %v", pt, ptasks)
+	}
 	env.Now = t0.Add(5 * time.Second)
 	effects, err = x.Step(d, TaskHeartbeat{TaskID: tasks[0].TaskID}, env)
 	if err != nil {
@@ -76,6 +79,9 @@ func TestStepTaskLifecycleWithHeartbeat(t *testing.T) {
 	}
 	if got := len(effectsOf[CancelTimer](effects)); got != 2 {
 		t.Errorf("cancelled %d timers, want the timeout and the heartbeat", got)
+	}
+	if pt, ptasks := x.Pending(); len(pt) != 0 || len(ptasks) != 0 {
+		t.Errorf("pending after the end: timers %v tasks %v", pt, ptasks)
 	}
 	if _, err := x.Step(d, TaskSucceeded{TaskID: tasks[0].TaskID}, env); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("step after the end: %v, want ErrNotRunning", err)
@@ -124,8 +130,14 @@ func TestExecutionSurvivesJSONBetweenSteps(t *testing.T) {
 		"B":{"Type":"Wait","Seconds":5,"Next":"C"},
 		"C":{"Type":"Pass","Parameters":{"v.$":"$kept","in.$":"$"},"End":true}}}`)
 	x, effects, _ := Start(d, json.RawMessage(`{"n":1.0,"big":123456789012345678901234}`), ContextObject{}, Env{Now: t0})
+	_ = effects
 	for x.Status == Running {
-		timer := effectsOf[StartTimer](effects)[0]
+		// Resume from the stored execution alone, as after a crash.
+		timers, tasks := x.Pending()
+		if len(timers) != 1 || len(tasks) != 0 {
+			t.Fatalf("pending timers %v tasks %v", timers, tasks)
+		}
+		timer := timers[0]
 		b, err := json.Marshal(x)
 		if err != nil {
 			t.Fatal(err)
@@ -135,7 +147,7 @@ func TestExecutionSurvivesJSONBetweenSteps(t *testing.T) {
 			t.Fatal(err)
 		}
 		x = &y
-		if effects, err = x.Step(d, TimerFired{TimerID: timer.TimerID}, Env{Now: timer.At}); err != nil {
+		if _, err = x.Step(d, TimerFired{TimerID: timer.TimerID}, Env{Now: timer.At}); err != nil {
 			t.Fatal(err)
 		}
 	}
