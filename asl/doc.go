@@ -24,7 +24,8 @@
 // ScheduleTask.Token.
 //
 // An Execution is a plain value that marshals to JSON and back without loss
-// (numbers keep their exact text), so the executor stores it after every step.
+// (numbers keep their exact text), so the executor stores it after every step;
+// Pending lists the timers and tasks it waits for, to re-arm after a restart.
 // Run drives all of this in memory with a logical clock, for tests and
 // benchmarks.
 //
