@@ -37,7 +37,8 @@ func appendJSON(b []byte, v any) ([]byte, bool) {
 		}
 		return append(b, ']'), true
 	case map[string]any:
-		keys := make([]string, 0, len(x))
+		var small [8]string // most objects are small: sort on the stack
+		keys := small[:0]
 		for k := range x {
 			keys = append(keys, k)
 		}

@@ -31,8 +31,29 @@ func (h HistoryEvent) Wire() map[string]any {
 	return m
 }
 
+// detailsFields caches detailsField for the frequent event types.
+var detailsFields = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range []string{"Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"} {
+		m[t+"StateEntered"] = "stateEnteredEventDetails"
+		m[t+"StateExited"] = "stateExitedEventDetails"
+	}
+	for _, t := range []string{"MapIterationStarted", "MapIterationSucceeded", "MapIterationFailed", "MapIterationAborted",
+		"TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskFailed", "ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed"} {
+		m[t] = computeDetailsField(t)
+	}
+	return m
+}()
+
 // detailsField maps event types to the HistoryEvent member holding details.
 func detailsField(typ string) string {
+	if f, ok := detailsFields[typ]; ok {
+		return f
+	}
+	return computeDetailsField(typ)
+}
+
+func computeDetailsField(typ string) string {
 	switch {
 	case strings.HasSuffix(typ, "StateEntered"):
 		return "stateEnteredEventDetails"

@@ -37,6 +37,7 @@ type stepper struct {
 	quiet  bool // the thread being advanced records no history
 
 	converted converter // JSONata conversions made during this call
+	buf       []byte    // scratch space for JSON encoding
 
 	execCtx, machineCtx map[string]any // shared parts of $$, built on first use
 }
@@ -61,6 +62,17 @@ func (s *stepper) emit(typ string, details map[string]any) {
 	if s.limit > 0 && s.x.LastEventID >= s.limit-2 {
 		s.halted = true
 	}
+}
+
+// json encodes v into the stepper's scratch buffer and returns it as a
+// string: one allocation per payload instead of one per buffer growth.
+func (s *stepper) json(v any) string {
+	b, ok := appendJSON(s.buf[:0], v)
+	if !ok {
+		return mustJSON(v)
+	}
+	s.buf = b
+	return string(b)
 }
 
 // effect records an effect and keeps Execution.Timers and Tasks current.

@@ -16,7 +16,7 @@ func (s *stepper) enter(th *Thread) {
 	th.Entered = s.env.Now
 	th.Retries, th.RetryCount = nil, 0
 	th.EnteredEvent = s.x.LastEventID + 1
-	s.emit(st.Type+"StateEntered", map[string]any{"name": st.Name, "input": mustJSON(th.Input.V), "inputDetails": payloadDetails})
+	s.emit(st.Type+"StateEntered", map[string]any{"name": st.Name, "input": s.json(th.Input.V), "inputDetails": payloadDetails})
 	th.Phase = phaseRun
 }
 
@@ -44,7 +44,7 @@ func (s *stepper) run(th *Thread) {
 
 // exit leaves the state with output and moves to next (or ends the thread).
 func (s *stepper) exit(th *Thread, st *State, output any, next string) {
-	out := mustJSON(output)
+	out := s.json(output)
 	if len(out) > MaxPayloadSize {
 		s.fail(th, st, failure(ErrDataLimitExceeded, "The state/task %q returned a result with a size exceeding the maximum number of bytes service limit.", st.Name))
 		return

@@ -209,7 +209,7 @@ func (s *stepper) fail(th *Thread, st *State, f *Failure) {
 		}
 		// The cloud leaves a caught state with an Exited event whose output
 		// is the catcher's result, then enters the catcher's Next.
-		s.emit(st.Type+"StateExited", map[string]any{"name": st.Name, "output": mustJSON(out), "outputDetails": payloadDetails})
+		s.emit(st.Type+"StateExited", map[string]any{"name": st.Name, "output": s.json(out), "outputDetails": payloadDetails})
 		th.State, th.Input, th.Phase, th.Wait = c.Next, Value{out}, phaseEnter, nil
 		return
 	}
