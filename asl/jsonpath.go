@@ -293,6 +293,9 @@ func readQuoted(s string) (string, string, error) {
 	return "", "", fmt.Errorf("unterminated quoted name")
 }
 
+// contextBuilder makes the context object $$ when a path first reads it.
+type contextBuilder interface{ contextObject() any }
+
 // Scope supplies the roots a path may start from.
 type Scope struct {
 	Input   any
@@ -300,7 +303,7 @@ type Scope struct {
 	Vars    map[string]any
 	// context builds Context on first use when Context is nil: most
 	// templates never read $$, and building it costs allocations.
-	context func() any
+	context contextBuilder
 }
 
 // Eval evaluates the path. A definite path returns the one node it selects or
@@ -312,7 +315,7 @@ func (p *Path) Eval(sc Scope) (any, error) {
 	case rootContext:
 		root = sc.Context
 		if root == nil && sc.context != nil {
-			root = sc.context()
+			root = sc.context.contextObject()
 		}
 	case rootVar:
 		v, ok := sc.Vars[p.varName]

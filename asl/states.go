@@ -82,27 +82,29 @@ func (s *stepper) context(th *Thread, st *State) map[string]any {
 // $states.input for JSONata. extra, if set, adds fields to the context object
 // ($$.Task, $$.Map) when it is built.
 func (s *stepper) ectx(th *Thread, st *State, input any, extra ...func(map[string]any)) *evalCtx {
-	c := &evalCtx{scope: Scope{Input: input, Vars: varsOf(th)}, env: s.env}
-	var built map[string]any
-	c.scope.context = func() any {
-		if built == nil {
-			built = s.context(th, st)
-			for _, f := range extra {
-				if f != nil {
-					f(built)
-				}
-			}
-		}
-		return built
-	}
+	c := &evalCtx{scope: Scope{Input: input, Vars: varsOf(th)}, env: s.env, s: s, th: th, st: st, extra: extra}
+	c.scope.context = c
 	if st.QueryLanguage == JSONata {
-		c.states = map[string]any{"input": th.Input.V, "context": c.scope.context()}
+		c.states = map[string]any{"input": th.Input.V, "context": c.contextObject()}
 		if s.converted == nil {
 			s.converted = converter{}
 		}
 		c.converted = s.converted
 	}
 	return c
+}
+
+// contextObject builds $$ for the state once, on first use.
+func (c *evalCtx) contextObject() any {
+	if c.built == nil {
+		c.built = c.s.context(c.th, c.st)
+		for _, f := range c.extra {
+			if f != nil {
+				f(c.built)
+			}
+		}
+	}
+	return c.built
 }
 
 func jsonataMode(st *State) bool { return st.QueryLanguage == JSONata }

@@ -37,6 +37,13 @@ type evalCtx struct {
 	env       *Env
 	states    map[string]any // JSONata $states
 	converted converter      // values already converted for JSONata
+
+	// What the context object is built from, on first use.
+	s     *stepper
+	th    *Thread
+	st    *State
+	extra []func(map[string]any)
+	built map[string]any
 }
 
 // compileJSONPathTemplate compiles a JSONPath-mode payload template.
