@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/edgecd/edgecd/iam"
 	"github.com/edgecd/edgecd/params"
 )
 
@@ -59,6 +60,10 @@ func (h *Handler) wireError(operation string, err error) error {
 	}
 	var r refused
 	if errors.As(err, &r) {
+		if _, ok := r.err.(interface{ ErrorCode() string }); !ok && errors.Is(r.err, iam.ErrAccessDenied) {
+			// iam.Authorize's own error: SSM says AccessDeniedException.
+			return &APIError{Code: "AccessDeniedException", Message: r.err.Error(), Status: http.StatusBadRequest}
+		}
 		return r.err
 	}
 	h.log.Error("ssm operation failed", "operation", operation, "err", err)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/edgecd/edgecd/iam"
 	"github.com/edgecd/edgecd/params"
 )
 
@@ -41,8 +42,10 @@ type Config struct {
 	// fixed development caller (account 000000000000, us-east-1).
 	Caller func(ctx context.Context) Caller
 	// Authorize says whether the caller may perform action (ssm:GetParameter,
-	// ...) on resource; a non-nil error is returned to the client as is
-	// (the protocol layer's AccessDenied error). Nil allows everything.
+	// ...) on resource. Its error reaches the client as is when it has
+	// ErrorCode() string and HTTPStatus() int methods; an iam error of kind
+	// iam.ErrAccessDenied becomes AccessDeniedException (400). Nil allows
+	// everything; iam.Authorize is the usual choice.
 	Authorize func(ctx context.Context, action, resource string) error
 	Logger    *slog.Logger
 }
@@ -116,6 +119,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	var auth *iam.AuthError
+	if errors.As(err, &auth) {
+		// The gateway's verifying body found the payload is not what was
+		// signed.
+		writeError(w, &APIError{Code: "InvalidSignatureException", Message: auth.Msg, Status: http.StatusBadRequest})
+		return
+	}
 	if err != nil || len(body) > maxBody {
 		writeError(w, &APIError{Code: "SerializationException", Message: "The request body could not be read or is larger than 1 MiB.", Status: http.StatusBadRequest})
 		return

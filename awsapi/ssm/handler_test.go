@@ -31,7 +31,7 @@ func post(t *testing.T, h http.Handler, target, body string) (int, map[string]an
 }
 
 func TestWireErrors(t *testing.T) {
-	h := testServer(t)
+	h := newHandler(t)
 	post(t, h, "AmazonSSM.PutParameter", `{"Name":"/a/b","Value":"1","Type":"String"}`)
 	tests := []struct {
 		name   string
@@ -69,7 +69,7 @@ func TestWireErrors(t *testing.T) {
 }
 
 func TestWireShapes(t *testing.T) {
-	h := testServer(t)
+	h := newHandler(t)
 	_, put := post(t, h, "AmazonSSM.PutParameter", `{"Name":"/app/v","Value":"1.0","Type":"String","Description":"d"}`)
 	if put["Version"] != 1.0 || put["Tier"] != "Standard" {
 		t.Fatalf("PutParameter = %v", put)

@@ -5,23 +5,21 @@ import (
 	"errors"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/smithy-go"
 )
 
-func sdkClient(t *testing.T) *ssm.Client {
-	t.Helper()
-	srv := httptest.NewServer(nil)
-	t.Cleanup(srv.Close)
-	srv.Config.Handler = testServer(t)
+func sdkClient(endpoint, key, secret string) *ssm.Client {
 	return ssm.New(ssm.Options{
 		Region:       "us-east-1",
-		BaseEndpoint: aws.String(srv.URL),
+		BaseEndpoint: aws.String(endpoint),
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: testAccessKey, SecretAccessKey: testSecretKey}, nil
+			return aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, nil
 		}),
 		RetryMaxAttempts: 1,
 	})
@@ -31,7 +29,9 @@ func sdkClient(t *testing.T) *ssm.Client {
 // S5) with aws-sdk-go-v2, as the release client and Step Functions tasks do.
 func TestSDKReadsSeedParameters(t *testing.T) {
 	ctx := context.Background()
-	c := sdkClient(t)
+	srv := httptest.NewServer(testServer(t))
+	t.Cleanup(srv.Close)
+	c := sdkClient(srv.URL, testAccessKey, testSecretKey)
 	seed := []struct{ name, value string }{
 		{"/cfcd-test/version/frontend", "v1"},
 		{"/cfcd-test/version/frontend", "v2"},
@@ -95,5 +95,20 @@ func TestSDKReadsSeedParameters(t *testing.T) {
 	var tok *types.InvalidNextToken
 	if !errors.As(err, &tok) {
 		t.Fatalf("forged token: %v, want *types.InvalidNextToken", err)
+	}
+
+	// Least privilege (S9): the reader may read the seed's parameters and
+	// nothing else.
+	reader := sdkClient(srv.URL, readerKey, readerSecret)
+	if got, err := reader.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/cfcd-test/cloudfront/cfcd-staging")}); err != nil || aws.ToString(got.Parameter.Value) != "E2QWRUHAPOMQZL" {
+		t.Fatalf("reader GetParameter = %v", err)
+	}
+	_, err = reader.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/cfcd-test/version/frontend"), Value: aws.String("v9"), Type: types.ParameterTypeString, Overwrite: aws.Bool(true)})
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != "AccessDeniedException" || !strings.Contains(api.ErrorMessage(), "ssm:PutParameter") {
+		t.Fatalf("reader PutParameter: %v, want AccessDeniedException naming ssm:PutParameter", err)
+	}
+	if got, _ := c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/cfcd-test/version/frontend")}); aws.ToString(got.Parameter.Value) != "v2" {
+		t.Fatalf("a denied put changed the value to %q", aws.ToString(got.Parameter.Value))
 	}
 }
