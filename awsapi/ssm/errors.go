@@ -18,6 +18,12 @@ type APIError struct {
 
 func (e *APIError) Error() string { return e.Code + ": " + e.Message }
 
+// ErrorCode, ErrorMessage and HTTPStatus let callers of Call (the flow
+// engine's aws-sdk:ssm tasks) read the error as they read smithy's.
+func (e *APIError) ErrorCode() string    { return e.Code }
+func (e *APIError) ErrorMessage() string { return e.Message }
+func (e *APIError) HTTPStatus() int      { return e.Status }
+
 // errorCodes maps domain errors to SSM's error codes. Every SSM client error
 // is a 400.
 var errorCodes = []struct {

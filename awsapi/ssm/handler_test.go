@@ -1,7 +1,9 @@
 package ssm
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -93,5 +95,23 @@ func TestWireShapes(t *testing.T) {
 	}
 	if _, ok := desc["NextToken"]; ok {
 		t.Fatalf("NextToken on the last page: %v", desc)
+	}
+}
+
+func TestCallInProcess(t *testing.T) {
+	h := newHandler(t)
+	ctx := context.Background()
+	if _, err := h.Call(ctx, "PutParameter", []byte(`{"Name":"/svc/cloudfront/cfcd-staging","Value":"deleted","Type":"String"}`)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := h.Call(ctx, "GetParameter", []byte(`{"Name":"/svc/cloudfront/cfcd-staging"}`))
+	var got struct{ Parameter struct{ Value string } }
+	if err != nil || json.Unmarshal(out, &got) != nil || got.Parameter.Value != "deleted" {
+		t.Fatalf("GetParameter = %s, %v", out, err)
+	}
+	_, err = h.Call(ctx, "GetParameter", []byte(`{"Name":"/svc/version/frontend"}`))
+	var coded interface{ ErrorCode() string }
+	if !errors.As(err, &coded) || coded.ErrorCode() != "ParameterNotFound" {
+		t.Fatalf("missing parameter: %v, want an error with ErrorCode ParameterNotFound", err)
 	}
 }
