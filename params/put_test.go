@@ -12,7 +12,7 @@ import (
 	"github.com/edgecd/edgecd/store/sqlite"
 )
 
-func openStore(t *testing.T) store.Store {
+func openStore(t testing.TB) store.Store {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "edgecd.db"))
 	if err != nil {
