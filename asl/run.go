@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -83,6 +84,7 @@ func Run(d *Definition, input json.RawMessage, fn TaskFunc, opts RunOptions) (*R
 	var timers []pendingTimer
 	seq, steps := 0, 0
 	apply := func(effects []Effect) {
+		res.History = slices.Grow(res.History, len(effects))
 		for _, e := range effects {
 			switch e := e.(type) {
 			case HistoryEvent:
