@@ -46,7 +46,6 @@ func newCLI(t *testing.T, endpoint string) *cli {
 		"AWS_CONFIG_FILE=" + empty,
 		"AWS_SHARED_CREDENTIALS_FILE=" + empty,
 		"AWS_PAGER=",
-		"AWS_MAX_ATTEMPTS=1",
 	}}
 }
 
@@ -84,13 +83,14 @@ func (c *cli) ok(t *testing.T, v any, args ...string) {
 	}
 }
 
-// fails runs a command that must fail with the service error code.
-func (c *cli) fails(t *testing.T, code, operation string, args ...string) {
+// fails runs a command that must fail with the service error code and a
+// message containing msg.
+func (c *cli) fails(t *testing.T, code, operation, msg string, args ...string) {
 	t.Helper()
 	_, stderr, exit := c.run(t, args...)
-	want := "An error occurred (" + code + ") when calling the " + operation + " operation"
-	if exit != 254 || !strings.Contains(stderr, want) {
-		t.Fatalf("aws ssm %s: exit %d, stderr %q; want exit 254 and %q", strings.Join(args, " "), exit, stderr, want)
+	want := "An error occurred (" + code + ") when calling the " + operation + " operation: "
+	if exit != 254 || !strings.Contains(stderr, want) || !strings.Contains(stderr, msg) {
+		t.Fatalf("aws ssm %s: exit %d, stderr %q; want exit 254, %q and %q", strings.Join(args, " "), exit, stderr, want, msg)
 	}
 }
 
@@ -266,22 +266,22 @@ func TestCLI(t *testing.T) {
 	// The error cases, with the CLI's exit code and message.
 	parallel(t, "errors", map[string]func(t *testing.T){
 		"ParameterNotFound": func(t *testing.T) {
-			aws.fails(t, "ParameterNotFound", "GetParameter", "get-parameter", "--name", "/cfcd-test/missing")
+			aws.fails(t, "ParameterNotFound", "GetParameter", "Parameter /cfcd-test/missing not found.", "get-parameter", "--name", "/cfcd-test/missing")
 		},
 		"ParameterAlreadyExists": func(t *testing.T) {
-			aws.fails(t, "ParameterAlreadyExists", "PutParameter", "put-parameter", "--name", "/cfcd-test/version/frontend", "--value", "v3", "--type", "String")
+			aws.fails(t, "ParameterAlreadyExists", "PutParameter", "set the overwrite option", "put-parameter", "--name", "/cfcd-test/version/frontend", "--value", "v3", "--type", "String")
 		},
 		"ParameterVersionNotFound": func(t *testing.T) {
-			aws.fails(t, "ParameterVersionNotFound", "GetParameter", "get-parameter", "--name", "/cfcd-test/version/frontend:9")
+			aws.fails(t, "ParameterVersionNotFound", "GetParameter", "could not find version 9 of /cfcd-test/version/frontend", "get-parameter", "--name", "/cfcd-test/version/frontend:9")
 		},
 		"bad name": func(t *testing.T) {
-			aws.fails(t, "ValidationException", "PutParameter", "put-parameter", "--name", "/cfcd test/x", "--value", "v", "--type", "String")
+			aws.fails(t, "ValidationException", "PutParameter", "each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_", "put-parameter", "--name", "/cfcd test/x", "--value", "v", "--type", "String")
 		},
 		"sixteen levels": func(t *testing.T) {
-			aws.fails(t, "HierarchyLevelLimitExceededException", "PutParameter", "put-parameter", "--name", strings.Repeat("/l", 15)+"/x", "--value", "v", "--type", "String")
+			aws.fails(t, "HierarchyLevelLimitExceededException", "PutParameter", "A hierarchy can have a maximum of 15 levels", "put-parameter", "--name", strings.Repeat("/l", 15)+"/x", "--value", "v", "--type", "String")
 		},
 		"value over 4 KiB": func(t *testing.T) {
-			aws.fails(t, "ValidationException", "PutParameter", "put-parameter", "--name", "/cfcd-test/big", "--value", strings.Repeat("x", 4097), "--type", "String")
+			aws.fails(t, "ValidationException", "PutParameter", "Standard tier parameters support a maximum parameter value of 4096 characters", "put-parameter", "--name", "/cfcd-test/big", "--value", strings.Repeat("x", 4097), "--type", "String")
 		},
 	})
 
