@@ -1,6 +1,7 @@
 package params
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -24,6 +25,12 @@ const (
 const msgBadName = `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). ` +
 	`If formed as a path, it can consist of sub-paths divided by slash symbol; ` +
 	`each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_`
+
+// msgBadPath is the cloud's wording for a Path that is not one.
+const msgBadPath = `The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash "/". ` +
+	`It can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). It must use only letters, numbers, or the following symbols: ` +
+	`. (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol "/". ` +
+	`Valid example: /get/parameters2-/by1./path0_.`
 
 func nameByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-'
@@ -151,10 +158,13 @@ func checkPath(path string) (string, error) {
 		return "", nil
 	}
 	if !strings.HasPrefix(path, "/") {
-		return "", errorf(ErrInvalid, "The parameter doesn't meet the parameter name requirements. The path must begin with a forward slash \"/\", as in /%s", path)
+		return "", errorf(ErrInvalid, "%s", msgBadPath)
 	}
 	p := strings.TrimSuffix(path, "/")
 	if err := checkName(p, false); err != nil {
+		if errors.Is(err, ErrInvalid) {
+			return "", errorf(ErrInvalid, "%s", msgBadPath)
+		}
 		return "", err
 	}
 	return key(p) + "/", nil
