@@ -91,11 +91,15 @@ func (h *Handler) Operations() []string {
 	return out
 }
 
-// Call runs one operation on a JSON request body and returns the JSON
-// response body. It is the in-process entry (the flow engine's
-// aws-sdk:ssm tasks) and what ServeHTTP wraps; errors are *APIError or
-// the Authorize hook's own.
+// Call runs one operation (GetParameter, or getParameter as Step Functions
+// writes it) on a JSON request body and returns the JSON response body. It
+// is the in-process entry (the flow engine's aws-sdk:ssm tasks) and what
+// ServeHTTP wraps; errors are *APIError or the Authorize hook's own.
 func (h *Handler) Call(ctx context.Context, operation string, body []byte) ([]byte, error) {
+	if operation != "" {
+		// Step Functions names actions in lower camel case (aws-sdk:ssm:getParameter).
+		operation = strings.ToUpper(operation[:1]) + operation[1:]
+	}
 	fn, ok := h.ops[operation]
 	if !ok {
 		return nil, &APIError{Code: "UnknownOperationException", Message: fmt.Sprintf("Operation %s is not supported by this endpoint.", operation), Status: http.StatusBadRequest}

@@ -104,7 +104,7 @@ func TestCallInProcess(t *testing.T) {
 	if _, err := h.Call(ctx, "PutParameter", []byte(`{"Name":"/svc/cloudfront/cfcd-staging","Value":"deleted","Type":"String"}`)); err != nil {
 		t.Fatal(err)
 	}
-	out, err := h.Call(ctx, "GetParameter", []byte(`{"Name":"/svc/cloudfront/cfcd-staging"}`))
+	out, err := h.Call(ctx, "getParameter", []byte(`{"Name":"/svc/cloudfront/cfcd-staging"}`))
 	var got struct{ Parameter struct{ Value string } }
 	if err != nil || json.Unmarshal(out, &got) != nil || got.Parameter.Value != "deleted" {
 		t.Fatalf("GetParameter = %s, %v", out, err)
