@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/edgecd/edgecd/awsapi/cloudfront"
 	"github.com/edgecd/edgecd/awsapi/ssm"
 	"github.com/edgecd/edgecd/iam"
 	"github.com/edgecd/edgecd/params"
@@ -29,6 +30,7 @@ func (n *Node) apiHandler() http.Handler {
 		Authorize: jsonAuthorize,
 		Logger:    n.cfg.Logger,
 	}))
+	g.handle("cloudfront", restXML, cloudfront.New(n.CDN, cloudfront.Options{Logger: n.cfg.Logger}))
 	return g
 }
 
