@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/edgecd/edgecd/iam"
@@ -88,6 +89,7 @@ func (h *Handler) Operations() []string {
 	for name := range h.ops {
 		out = append(out, name)
 	}
+	slices.Sort(out)
 	return out
 }
 
