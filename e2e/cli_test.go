@@ -48,6 +48,12 @@ func (p *proc) run(name string, args ...string) string {
 // try runs a client command and returns stdout, stderr and its error.
 func (p *proc) try(name string, args ...string) (string, string, error) {
 	p.t.Helper()
+	return p.tryEnv(nil, name, args...)
+}
+
+// tryEnv is try with extra environment variables (later ones win).
+func (p *proc) tryEnv(extra []string, name string, args ...string) (string, string, error) {
+	p.t.Helper()
 	if name == "aws" {
 		if _, err := os.Stat(awsCLI); err != nil {
 			p.t.Skip("the aws CLI v2 (Debian package awscli) is not installed; scripts/test.sh installs it")
@@ -59,7 +65,7 @@ func (p *proc) try(name string, args ...string) (string, string, error) {
 		name = binary
 	}
 	cmd := exec.Command(name, args...)
-	cmd.Env = p.env()
+	cmd.Env = append(p.env(), extra...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
