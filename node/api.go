@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/edgecd/edgecd/awsapi/cloudfront"
+	"github.com/edgecd/edgecd/awsapi/s3"
 	"github.com/edgecd/edgecd/awsapi/ssm"
 	"github.com/edgecd/edgecd/iam"
 	"github.com/edgecd/edgecd/params"
@@ -30,6 +31,7 @@ func (n *Node) apiHandler() http.Handler {
 		Authorize: jsonAuthorize,
 		Logger:    n.cfg.Logger,
 	}))
+	g.handle("s3", restS3, s3.New(n.Objects, s3.Options{Region: n.cfg.Region, Logger: n.cfg.Logger}))
 	g.handle("cloudfront", restXML, cloudfront.New(n.CDN, cloudfront.Options{Logger: n.cfg.Logger}))
 	return g
 }
