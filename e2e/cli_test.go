@@ -20,7 +20,13 @@ func (p *proc) env() []string {
 	dir := p.t.TempDir()
 	empty := filepath.Join(dir, "empty")
 	os.WriteFile(empty, nil, 0o600)
-	return append(os.Environ(),
+	var base []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") { // no leaked profiles, CA bundles or keys
+			base = append(base, kv)
+		}
+	}
+	return append(base,
 		"AWS_ENDPOINT_URL="+p.info.APIURL,
 		"AWS_ACCESS_KEY_ID="+p.info.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY="+p.info.SecretAccessKey,
