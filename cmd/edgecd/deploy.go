@@ -43,14 +43,15 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Int64Var(&partMiB, "part-size", 8, "multipart part size in MiB (files above it go multipart)")
 	fs.StringVar(&output, "output", "text", "text or json (a summary)")
 	fs.StringVar(&rulesFile, "rules", "", `JSON file of header rules: [{"pattern": "*.txt", "cache_control": "max-age=60"}]`)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 2 {
+	if len(pos) != 2 {
 		fs.Usage()
 		return errors.New("give a directory and an s3:// destination")
 	}
-	bucket, prefix, err := deploy.ParseS3URL(fs.Arg(1))
+	bucket, prefix, err := deploy.ParseS3URL(pos[1])
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	})
 	progress := progressPrinter(stderr, output == "json")
 	sum, err := deploy.Run(ctx, client, deploy.Options{
-		Dir: fs.Arg(0), Bucket: bucket, Prefix: prefix, Delete: del, DryRun: dryRun,
+		Dir: pos[0], Bucket: bucket, Prefix: prefix, Delete: del, DryRun: dryRun,
 		Concurrency: concurrency, PartSize: partMiB << 20, Rules: rules, Progress: progress,
 	})
 	if progress != nil {
@@ -152,4 +153,20 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// parseInterspersed parses flags that may come after positional arguments
+// (edgecd deploy DIR s3://b/p/ --delete, as aws s3 sync allows).
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

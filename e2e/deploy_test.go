@@ -1,0 +1,49 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDeployUploadsOnlyChanges checks edgecd deploy against the running
+// binary: the first run uploads everything with sensible headers, a re-run
+// uploads nothing, a change uploads one file, --delete removes what the
+// build no longer has, and --dry-run changes nothing.
+func TestDeployUploadsOnlyChanges(t *testing.T) {
+	p := startUp(t, t.TempDir())
+	build := t.TempDir()
+	writeSite(t, build, "v5", 40)
+	os.WriteFile(filepath.Join(build, "assets", "app.3f2a9c1b.js"), []byte("console.log(5)"), 0o644)
+	deploy := func(args ...string) string {
+		return p.run("edgecd", append([]string{"deploy", "--output", "json"}, args...)...)
+	}
+	if out := deploy(build, "s3://site/5.0.0/"); !strings.Contains(out, `"uploaded": 42`) {
+		t.Fatalf("first deploy: %s", out)
+	}
+	if out := deploy(build, "s3://site/5.0.0/"); !strings.Contains(out, `"uploaded": 0`) || !strings.Contains(out, `"skipped": 42`) {
+		t.Fatalf("no-change redeploy: %s", out)
+	}
+	os.WriteFile(filepath.Join(build, "index.html"), []byte("<h1>v5.1 App</h1>\n"), 0o644)
+	os.Remove(filepath.Join(build, "assets", "f000.txt"))
+	if out := deploy("--dry-run", "--delete", build, "s3://site/5.0.0/"); !strings.Contains(out, "upload 5.0.0/index.html") || !strings.Contains(out, "delete 5.0.0/assets/f000.txt") {
+		t.Fatalf("dry run plan: %s", out)
+	}
+	if out := deploy(build, "s3://site/5.0.0/", "--delete"); !strings.Contains(out, `"uploaded": 1`) || !strings.Contains(out, `"deleted": 1`) {
+		t.Fatalf("changed deploy: %s", out)
+	}
+	var head struct{ CacheControl, ContentType string }
+	p.runJSON(&head, "s3api", "head-object", "--bucket", "site", "--key", "5.0.0/assets/app.3f2a9c1b.js")
+	if !strings.Contains(head.CacheControl, "immutable") || !strings.Contains(head.ContentType, "javascript") {
+		t.Fatalf("fingerprinted asset headers: %+v", head)
+	}
+	p.runJSON(&head, "s3api", "head-object", "--bucket", "site", "--key", "5.0.0/index.html")
+	if head.CacheControl != "no-cache" || !strings.HasPrefix(head.ContentType, "text/html") {
+		t.Fatalf("HTML headers: %+v", head)
+	}
+	_, errOut, err := p.try("edgecd", "deploy", build, "s3://nosuchbucket/x/")
+	if err == nil || !strings.Contains(errOut, "does not exist") {
+		t.Fatalf("deploy to a missing bucket: %v %s", err, errOut)
+	}
+}
