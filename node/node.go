@@ -108,7 +108,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		}
 	}
 	if cfg.Role != RoleEdge {
-		if err := n.startAPI(); err != nil {
+		if err := n.startAPI(runCtx); err != nil {
 			return nil, err
 		}
 	}
@@ -149,12 +149,15 @@ func (n *Node) startEdge(ctx context.Context) error {
 	return nil
 }
 
-func (n *Node) startAPI() error {
-	var err error
+func (n *Node) startAPI(ctx context.Context) error {
+	h, err := n.apiHandler(ctx)
+	if err != nil {
+		return err
+	}
 	if n.apiLn, err = listen(n.cfg.APIAddr, "--api-addr"); err != nil {
 		return err
 	}
-	n.serve(n.apiLn, n.apiHandler())
+	n.serve(n.apiLn, h)
 	return nil
 }
 
