@@ -21,6 +21,7 @@ Usage:
   edgecd up      [flags]   run everything on loopback with a demo (first start seeds it)
   edgecd serve   [flags]   run a node (role all, edge or control) without the demo
   edgecd deploy  DIR s3://bucket/prefix/   upload a build output by content hash
+  edgecd flow run DEFINITION.json   run a state machine definition locally
   edgecd release COMMAND   stage, promote, abort, roll back, status, invalidate (on any CloudFront API)
   edgecd version           print the version
 
@@ -46,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdUp(ctx, args[1:], stdout, stderr)
 	case "serve":
 		err = cmdServe(ctx, args[1:], stdout, stderr)
+	case "flow":
+		err = cmdFlow(ctx, args[1:], stdout, stderr)
 	case "deploy":
 		err = cmdDeploy(ctx, args[1:], stdout, stderr)
 	case "release":
