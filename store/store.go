@@ -86,7 +86,8 @@ type Store interface {
 
 	// Update runs fn in one serializable transaction. If fn returns an error
 	// nothing is written. On success the new revision is returned; it is
-	// durable when Update returns.
+	// durable when Update returns. A transaction that wrote only entries
+	// (EntryTx) is durable too but advances no revision and returns 0.
 	Update(ctx context.Context, fn func(ctx context.Context, tx Tx) error) (int64, error)
 
 	// Rev is the latest committed revision.
@@ -108,6 +109,34 @@ type Store interface {
 	DeleteEdge(ctx context.Context, id string) error
 
 	Close() error
+}
+
+// Entry is one unversioned entry (see EntryTx).
+type Entry struct {
+	ID   string
+	Body []byte
+}
+
+// EntryTx is implemented by the Tx of stores that also keep unversioned
+// entries: plain (kind, id) -> body, with no history, no change log and no
+// revision, written atomically with the records of the same transaction.
+// They hold high-churn internal state that nobody watches (the flow engine's
+// execution states, history events, timers and tasks), which would
+// otherwise bloat History and wake every edge on each write.
+type EntryTx interface {
+	// GetEntry returns ErrNotFound (wrapped) for a missing entry.
+	GetEntry(ctx context.Context, kind, id string) ([]byte, error)
+	PutEntry(ctx context.Context, kind, id string, body []byte) error
+	// DeleteEntry reports whether the entry existed.
+	DeleteEntry(ctx context.Context, kind, id string) (bool, error)
+	ListEntries(ctx context.Context, kind string, q Query) ([]Entry, error)
+}
+
+// EntryReader is implemented by stores with entries, for reads outside a
+// transaction.
+type EntryReader interface {
+	GetEntry(ctx context.Context, kind, id string) ([]byte, error)
+	ListEntries(ctx context.Context, kind string, q Query) ([]Entry, error)
 }
 
 // Tx is the view of the store inside Update.

@@ -50,4 +50,13 @@ CREATE TABLE edges (
 	acked_rev INTEGER NOT NULL
 );
 `,
+	// 2: unversioned entries (store.EntryTx): no history, no change log.
+	`
+CREATE TABLE entries (
+	kind TEXT NOT NULL,
+	id   TEXT NOT NULL,
+	body BLOB NOT NULL,
+	PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+`,
 }

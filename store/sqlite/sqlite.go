@@ -26,6 +26,8 @@ type DB struct {
 	mu   sync.Mutex
 	subs map[int]chan int64
 	next int
+
+	stmts entryStmts
 }
 
 var _ store.Store = (*DB)(nil)
@@ -57,11 +59,20 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	if err := db.prepareEntries(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare %s: %w", path, err)
+	}
 	return db, nil
 }
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	for _, st := range []*sql.Stmt{db.stmts.get, db.stmts.put, db.stmts.del} {
+		if st != nil {
+			st.Close()
+		}
+	}
 	return errors.Join(db.w.Close(), db.r.Close())
 }
 

@@ -18,30 +18,42 @@ func (db *DB) Update(ctx context.Context, fn func(context.Context, store.Tx) err
 		return 0, fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	var rev int64
-	if err := sqlTx.QueryRowContext(ctx, `UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev`).Scan(&rev); err != nil {
-		return 0, fmt.Errorf("advance revision: %w", err)
-	}
-	tx := &tx{tx: sqlTx, rev: rev, now: ts(db.now())}
+	tx := &tx{db: db, tx: sqlTx, now: ts(db.now())}
 	if err := fn(ctx, tx); err != nil {
 		return 0, err
 	}
-	if tx.seq == 0 {
+	if tx.seq == 0 && !tx.entries {
 		// Nothing was written: do not burn a revision.
 		return 0, nil
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return 0, fmt.Errorf("commit: %w", err)
 	}
-	db.publish(rev)
-	return rev, nil
+	if tx.rev > 0 {
+		db.publish(tx.rev)
+	}
+	return tx.rev, nil
 }
 
 type tx struct {
-	tx  *sql.Tx
-	rev int64
-	seq int
-	now string
+	db      *DB
+	tx      *sql.Tx
+	rev     int64 // taken by the first record write (entries need none)
+	seq     int
+	entries bool // an entry was written
+	now     string
+}
+
+// advance takes the transaction's revision on its first record write, so
+// a transaction that writes only entries leaves the revision alone.
+func (t *tx) advance(ctx context.Context) error {
+	if t.rev > 0 {
+		return nil
+	}
+	if err := t.tx.QueryRowContext(ctx, `UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev`).Scan(&t.rev); err != nil {
+		return fmt.Errorf("advance revision: %w", err)
+	}
+	return nil
 }
 
 func (t *tx) Get(ctx context.Context, kind, id string) (store.Record, error) {
@@ -64,6 +76,9 @@ func (t *tx) current(ctx context.Context, kind, id string) (version int64, creat
 
 func (t *tx) Put(ctx context.Context, kind, id string, body []byte, expect int64) (store.Record, error) {
 	if err := validKey(kind, id); err != nil {
+		return store.Record{}, err
+	}
+	if err := t.advance(ctx); err != nil {
 		return store.Record{}, err
 	}
 	cur, created, err := t.current(ctx, kind, id)
@@ -105,6 +120,9 @@ func (t *tx) Delete(ctx context.Context, kind, id string, expect int64) error {
 	}
 	if expect > 0 && cur != expect {
 		return fmt.Errorf("%s %q is at version %d, not %d: %w", kind, id, cur, expect, store.ErrConflict)
+	}
+	if err := t.advance(ctx); err != nil {
+		return err
 	}
 	if _, err := t.tx.ExecContext(ctx, `DELETE FROM records WHERE kind = ? AND id = ?`, kind, id); err != nil {
 		return fmt.Errorf("delete %s %q: %w", kind, id, err)
