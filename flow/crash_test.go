@@ -192,7 +192,7 @@ func TestKill9ResumesEveryExecution(t *testing.T) {
 		}
 	}
 	for _, kind := range []string{kindTimer, kindTask} {
-		if left, _ := db.List(ctx, kind, store.Query{}); len(left) != 0 {
+		if left, _ := db.ListEntries(ctx, kind, store.Query{}); len(left) != 0 {
 			t.Fatalf("%d %s records left over", len(left), kind)
 		}
 	}

@@ -52,6 +52,7 @@ type Options struct {
 type Engine struct {
 	opt   Options
 	st    store.Store
+	kv    kvReader
 	clock Clock
 	log   *slog.Logger
 	inbox chan *input
@@ -97,7 +98,7 @@ func New(opt Options) (*Engine, error) {
 		opt.LeaseTTL = 5 * time.Minute
 	}
 	return &Engine{
-		opt: opt, st: opt.Store, clock: opt.Clock, log: opt.Logger,
+		opt: opt, st: opt.Store, kv: readerKV(opt.Store), clock: opt.Clock, log: opt.Logger,
 		inbox: make(chan *input, 1024), wake: make(chan struct{}, 1),
 		defs: map[string]*asl.Definition{}, done: map[string][]chan struct{}{}, running: map[string]bool{},
 	}, nil
@@ -222,7 +223,7 @@ func (e *Engine) commit(ctx context.Context, batch []*input) {
 func (e *Engine) apply(ctx context.Context, batch []*input) (*txn, error) {
 	var t *txn
 	_, err := e.st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		t = &txn{e: e, tx: tx, now: e.clock.Now().UTC(), execs: map[string]*execState{}}
+		t = &txn{e: e, tx: tx, kv: txKV(tx), now: e.clock.Now().UTC(), execs: map[string]*execState{}}
 		t.results = make([]result, len(batch))
 		for i, in := range batch {
 			exec, err := t.input(ctx, in)

@@ -16,5 +16,5 @@ var (
 	ErrInvalidInput      = errors.New("invalid execution input")
 	ErrInvalidOutput     = errors.New("invalid task output")
 	ErrNotExpress        = errors.New("only EXPRESS state machines run synchronously")
-	ErrStopped           = errors.New("the engine is stopped")
+	errLeaseTaken        = errors.New("another node changed the task")
 )

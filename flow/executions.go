@@ -88,7 +88,7 @@ func (e *Engine) notifyDone(arn string) {
 
 // Execution returns an execution's summary.
 func (e *Engine) Execution(ctx context.Context, arn string) (Execution, error) {
-	r, err := e.st.Get(ctx, kindExecution, arn)
+	body, err := e.kv.get(ctx, kindExecution, arn)
 	if errors.Is(err, store.ErrNotFound) {
 		return Execution{}, fmt.Errorf("%w: %s", ErrExecutionNotFound, arn)
 	}
@@ -96,7 +96,7 @@ func (e *Engine) Execution(ctx context.Context, arn string) (Execution, error) {
 		return Execution{}, err
 	}
 	var x execRecord
-	if err := json.Unmarshal(r.Body, &x); err != nil {
+	if err := json.Unmarshal(body, &x); err != nil {
 		return Execution{}, fmt.Errorf("decode execution %s: %w", arn, err)
 	}
 	return x.Execution, nil
@@ -108,7 +108,7 @@ func (e *Engine) Executions(ctx context.Context, machineARN string, status asl.S
 	prefix := executionPrefix(machineARN)
 	var out []Execution
 	for {
-		recs, err := e.st.List(ctx, kindExecution, store.Query{Prefix: prefix, After: after, Limit: 200})
+		recs, err := e.kv.list(ctx, kindExecution, store.Query{Prefix: prefix, After: after, Limit: 200})
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +146,7 @@ func (e *Engine) History(ctx context.Context, arn string, after int64, limit int
 		}
 		q.Limit = limit
 	}
-	recs, err := e.st.List(ctx, kindEvent, q)
+	recs, err := e.kv.list(ctx, kindEvent, q)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func (e *Engine) History(ctx context.Context, arn string, after int64, limit int
 		slices.Reverse(recs)
 		if after > 0 {
 			cut := eventKey(arn, after)
-			i := slices.IndexFunc(recs, func(r store.Record) bool { return strings.Compare(r.ID, cut) < 0 })
+			i := slices.IndexFunc(recs, func(r store.Entry) bool { return strings.Compare(r.ID, cut) < 0 })
 			if i < 0 {
 				i = len(recs)
 			}
@@ -204,7 +204,7 @@ func (e *Engine) answer(ctx context.Context, token string, ev func(string) asl.E
 	if token == "" || len(token) > 2048 {
 		return fmt.Errorf("%w: a task token is 1 to 2048 characters", ErrInvalidToken)
 	}
-	r, err := e.st.Get(ctx, kindToken, token)
+	r, err := e.kv.get(ctx, kindToken, token)
 	if errors.Is(err, store.ErrNotFound) {
 		if !strings.HasPrefix(token, tokenPrefix) {
 			return ErrInvalidToken
@@ -215,7 +215,7 @@ func (e *Engine) answer(ctx context.Context, token string, ev func(string) asl.E
 		return err
 	}
 	var tok tokenRecord
-	if err := json.Unmarshal(r.Body, &tok); err != nil {
+	if err := json.Unmarshal(r, &tok); err != nil {
 		return fmt.Errorf("decode token: %w", err)
 	}
 	if tok.Closed {

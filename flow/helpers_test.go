@@ -163,7 +163,7 @@ func (h *harness) hasEvent(arn, typ string) bool {
 
 // waitingTimers counts timer records, i.e. scheduled Wait/retry/timeout timers.
 func (h *harness) timers() int {
-	recs, err := h.db.List(h.ctx, kindTimer, store.Query{})
+	recs, err := h.db.ListEntries(h.ctx, kindTimer, store.Query{})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -58,7 +59,7 @@ func (t *txn) schedule(ctx context.Context, x *execState, s asl.ScheduleTask) er
 	key := taskKey(arn, s.TaskID)
 	if s.Token != "" {
 		body, _ := json.Marshal(tokenRecord{Exec: arn, TaskID: s.TaskID})
-		if _, err := t.tx.Put(ctx, kindToken, s.Token, body, store.NotExists); err != nil {
+		if err := t.kv.put(ctx, kindToken, s.Token, body); err != nil {
 			return err
 		}
 	}
@@ -66,7 +67,7 @@ func (t *txn) schedule(ctx context.Context, x *execState, s asl.ScheduleTask) er
 		return t.startChild(ctx, x, tr, key)
 	}
 	body, _ := json.Marshal(&tr)
-	if _, err := t.tx.Put(ctx, kindTask, key, body, store.NotExists); err != nil {
+	if err := t.kv.put(ctx, kindTask, key, body); err != nil {
 		return err
 	}
 	t.post = append(t.post, func() { t.e.dispatchTask(tr) })
@@ -79,7 +80,7 @@ func (t *txn) cancelTask(ctx context.Context, exec, taskID string) error {
 		return err
 	}
 	var tr taskRecord
-	if err := json.Unmarshal(r.Body, &tr); err != nil {
+	if err := json.Unmarshal(r, &tr); err != nil {
 		return err
 	}
 	if tr.Child != "" {
@@ -124,7 +125,7 @@ func (t *txn) startChild(ctx context.Context, x *execState, tr taskRecord, key s
 	}
 	tr.Child = child.ARN
 	body, _ := json.Marshal(&tr)
-	if _, err := t.tx.Put(ctx, kindTask, key, body, store.NotExists); err != nil {
+	if err := t.kv.put(ctx, kindTask, key, body); err != nil {
 		return err
 	}
 	switch {
@@ -258,7 +259,7 @@ func (e *Engine) invoke(ctx context.Context, tr taskRecord) (json.RawMessage, er
 // recoverTasks dispatches outstanding tasks whose lease is ours (at start:
 // this node died while they ran) or has expired (another node died).
 func (e *Engine) recoverTasks(ctx context.Context, atStart bool) {
-	recs, err := e.st.List(ctx, kindTask, store.Query{})
+	recs, err := e.kv.list(ctx, kindTask, store.Query{})
 	if err != nil {
 		if ctx.Err() == nil {
 			e.log.Error("flow: listing outstanding tasks", "err", err)
@@ -284,8 +285,17 @@ func (e *Engine) recoverTasks(ctx context.Context, atStart bool) {
 		tr.Owner, tr.Until = e.opt.Node, now.Add(e.opt.LeaseTTL)
 		body, _ := json.Marshal(&tr)
 		_, err := e.st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-			_, err := tx.Put(ctx, kindTask, r.ID, body, r.Version)
-			return err
+			// Compare and swap: take the lease only if nobody changed the
+			// task since it was listed.
+			kv := txKV(tx)
+			cur, err := kv.get(ctx, kindTask, r.ID)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(cur, r.Body) {
+				return errLeaseTaken
+			}
+			return kv.put(ctx, kindTask, r.ID, body)
 		})
 		if err != nil {
 			continue // taken by another node, or finished meanwhile

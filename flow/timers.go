@@ -14,7 +14,7 @@ import (
 // even when several nodes scan: no lease is needed for them.
 func (e *Engine) timerLoop(ctx context.Context) {
 	for {
-		recs, err := e.st.List(ctx, kindTimer, store.Query{Limit: 512})
+		recs, err := e.kv.list(ctx, kindTimer, store.Query{Limit: 512})
 		if err != nil {
 			if ctx.Err() != nil {
 				return

@@ -18,6 +18,7 @@ import (
 type txn struct {
 	e       *Engine
 	tx      store.Tx
+	kv      kvTx
 	now     time.Time
 	execs   map[string]*execState
 	dirty   []*execState
@@ -29,7 +30,6 @@ type txn struct {
 
 type execState struct {
 	rec     execRecord
-	version int64 // store version read, or store.NotExists
 	dirty   bool
 }
 
@@ -70,11 +70,9 @@ func (t *txn) flush(ctx context.Context) error {
 		if err != nil {
 			return fatal(fmt.Errorf("encode execution %s: %w", x.rec.ARN, err))
 		}
-		r, err := t.tx.Put(ctx, kindExecution, x.rec.ARN, body, x.version)
-		if err != nil {
+		if err := t.kv.put(ctx, kindExecution, x.rec.ARN, body); err != nil {
 			return fatal(err)
 		}
-		x.version = r.Version
 	}
 	return nil
 }
@@ -83,15 +81,15 @@ func (t *txn) load(ctx context.Context, arn string) (*execState, error) {
 	if x := t.execs[arn]; x != nil {
 		return x, nil
 	}
-	r, err := t.tx.Get(ctx, kindExecution, arn)
+	body, err := t.kv.get(ctx, kindExecution, arn)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s", ErrExecutionNotFound, arn)
 	}
 	if err != nil {
 		return nil, fatal(err)
 	}
-	x := &execState{version: r.Version}
-	if err := json.Unmarshal(r.Body, &x.rec); err != nil {
+	x := &execState{}
+	if err := json.Unmarshal(body, &x.rec); err != nil {
 		return nil, fatal(fmt.Errorf("decode execution %s: %w", arn, err))
 	}
 	t.execs[arn] = x
@@ -107,18 +105,18 @@ func (t *txn) touch(x *execState) {
 
 // consume deletes a record that an input uses up; found is false when it
 // was already gone, which marks the input as a duplicate.
-func (t *txn) consume(ctx context.Context, kind, id string) (store.Record, bool, error) {
-	r, err := t.tx.Get(ctx, kind, id)
+func (t *txn) consume(ctx context.Context, kind, id string) ([]byte, bool, error) {
+	body, err := t.kv.get(ctx, kind, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Record{}, false, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return r, false, fatal(err)
+		return nil, false, fatal(err)
 	}
-	if err := t.tx.Delete(ctx, kind, id, r.Version); err != nil {
-		return r, false, fatal(err)
+	if _, err := t.kv.del(ctx, kind, id); err != nil {
+		return nil, false, fatal(err)
 	}
-	return r, true, nil
+	return body, true, nil
 }
 
 func (t *txn) input(ctx context.Context, in *input) (Execution, error) {
@@ -135,12 +133,12 @@ func (t *txn) input(ctx context.Context, in *input) (Execution, error) {
 	}
 	if in.task != "" {
 		var (
-			r     store.Record
+			r     []byte
 			found bool
 			err   error
 		)
 		if in.keep || in.delivered {
-			r, err = t.tx.Get(ctx, kindTask, in.task)
+			r, err = t.kv.get(ctx, kindTask, in.task)
 			found = err == nil
 			if errors.Is(err, store.ErrNotFound) {
 				err = nil
@@ -159,14 +157,13 @@ func (t *txn) input(ctx context.Context, in *input) (Execution, error) {
 			return Execution{}, nil
 		}
 		var tr taskRecord
-		if err := json.Unmarshal(r.Body, &tr); err != nil {
+		if err := json.Unmarshal(r, &tr); err != nil {
 			return Execution{}, fatal(err)
 		}
 		if in.delivered {
 			tr.Delivered = true
 			body, _ := json.Marshal(&tr)
-			_, err := t.tx.Put(ctx, kindTask, in.task, body, r.Version)
-			return Execution{}, fatal(err)
+			return Execution{}, fatal(t.kv.put(ctx, kindTask, in.task, body))
 		}
 		if !in.keep {
 			if err := t.closeToken(ctx, tr.Token); err != nil {
@@ -192,7 +189,7 @@ func (t *txn) closeToken(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	r, err := t.tx.Get(ctx, kindToken, token)
+	r, err := t.kv.get(ctx, kindToken, token)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
@@ -200,13 +197,12 @@ func (t *txn) closeToken(ctx context.Context, token string) error {
 		return fatal(err)
 	}
 	var tok tokenRecord
-	if err := json.Unmarshal(r.Body, &tok); err != nil {
+	if err := json.Unmarshal(r, &tok); err != nil {
 		return fatal(err)
 	}
 	tok.Closed = true
 	body, _ := json.Marshal(&tok)
-	_, err = t.tx.Put(ctx, kindToken, token, body, r.Version)
-	return fatal(err)
+	return fatal(t.kv.put(ctx, kindToken, token, body))
 }
 
 func (t *txn) step(ctx context.Context, x *execState, ev asl.Event) error {
@@ -282,7 +278,7 @@ func (t *txn) start(ctx context.Context, req *startReq) (Execution, error) {
 	if err != nil {
 		return Execution{}, fmt.Errorf("%w: %v", ErrInvalidInput, err)
 	}
-	x := &execState{version: store.NotExists, rec: execRecord{
+	x := &execState{rec: execRecord{
 		Execution: Execution{
 			ARN: arn, Machine: m.ARN, MachineVersion: mr.Version, Name: name, Type: m.Type, RoleArn: m.RoleArn,
 			Status: asl.Running, Input: input, Start: t.now,
@@ -307,7 +303,7 @@ func (t *txn) effects(ctx context.Context, x *execState, effects []asl.Effect) e
 		case asl.HistoryEvent:
 			var body []byte
 			if body, err = json.Marshal(ef.Wire()); err == nil {
-				_, err = t.tx.Put(ctx, kindEvent, eventKey(arn, ef.ID), body, store.NotExists)
+				err = t.kv.put(ctx, kindEvent, eventKey(arn, ef.ID), body)
 			}
 		case asl.ScheduleTask:
 			err = t.schedule(ctx, x, ef)
@@ -315,7 +311,7 @@ func (t *txn) effects(ctx context.Context, x *execState, effects []asl.Effect) e
 			err = t.cancelTask(ctx, arn, ef.TaskID)
 		case asl.StartTimer:
 			k := timerKey(ef.At, arn, ef.TimerID)
-			if _, err = t.tx.Put(ctx, kindTimer, k, []byte("{}"), store.NotExists); err == nil {
+			if err = t.kv.put(ctx, kindTimer, k, []byte("{}")); err == nil {
 				if x.rec.Timers == nil {
 					x.rec.Timers = map[string]string{}
 				}
@@ -325,9 +321,7 @@ func (t *txn) effects(ctx context.Context, x *execState, effects []asl.Effect) e
 		case asl.CancelTimer:
 			if k, ok := x.rec.Timers[ef.TimerID]; ok {
 				delete(x.rec.Timers, ef.TimerID)
-				if err = t.tx.Delete(ctx, kindTimer, k, store.AnyVersion); errors.Is(err, store.ErrNotFound) {
-					err = nil
-				}
+				_, err = t.kv.del(ctx, kindTimer, k)
 			}
 		case asl.ExecutionFinished:
 			t.finished(x, ef)
