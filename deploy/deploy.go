@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
@@ -136,10 +136,6 @@ func listRemote(ctx context.Context, client *s3.Client, bucket, prefix string) (
 }
 
 func upload(ctx context.Context, client *s3.Client, o Options, plan *Plan, start time.Time, sum *Summary) error {
-	uploader := manager.NewUploader(client, func(u *manager.Uploader) {
-		u.PartSize = o.PartSize
-		u.Concurrency = 4
-	})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	work := make(chan *File)
@@ -155,7 +151,7 @@ func upload(ctx context.Context, client *s3.Client, o Options, plan *Plan, start
 		go func() {
 			defer wg.Done()
 			for f := range work {
-				if err := putFile(ctx, client, uploader, o, f); err != nil {
+				if err := putFile(ctx, client, o, f); err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = fmt.Errorf("upload %s: %w", f.Key, err)
@@ -183,7 +179,7 @@ func upload(ctx context.Context, client *s3.Client, o Options, plan *Plan, start
 	return firstErr
 }
 
-func putFile(ctx context.Context, client *s3.Client, uploader *manager.Uploader, o Options, f *File) error {
+func putFile(ctx context.Context, client *s3.Client, o Options, f *File) error {
 	fh, err := os.Open(f.Path)
 	if err != nil {
 		return err
@@ -198,8 +194,41 @@ func putFile(ctx context.Context, client *s3.Client, uploader *manager.Uploader,
 		_, err = client.PutObject(ctx, in)
 		return err
 	}
-	_, err = uploader.Upload(ctx, in)
-	return err
+	return putMultipart(ctx, client, in, fh, f.Size, o.PartSize)
+}
+
+// putMultipart uploads a large file in parts of partSize, the size the
+// local ETag was computed with, so a re-run recognises it; an upload that
+// fails is aborted so no parts linger.
+func putMultipart(ctx context.Context, client *s3.Client, in *s3.PutObjectInput, fh *os.File, size, partSize int64) error {
+	up, err := client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+		Bucket: in.Bucket, Key: in.Key, ContentType: in.ContentType, CacheControl: in.CacheControl})
+	if err != nil {
+		return err
+	}
+	abort := func(err error) error {
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: in.Bucket, Key: in.Key, UploadId: up.UploadId})
+		return err
+	}
+	var parts []s3types.CompletedPart
+	for n, off := int32(1), int64(0); off < size; n, off = n+1, off+partSize {
+		length := min(partSize, size-off)
+		out, err := client.UploadPart(ctx, &s3.UploadPartInput{
+			Bucket: in.Bucket, Key: in.Key, UploadId: up.UploadId, PartNumber: aws.Int32(n),
+			Body: io.NewSectionReader(fh, off, length), ContentLength: aws.Int64(length)})
+		if err != nil {
+			return abort(fmt.Errorf("part %d: %w", n, err))
+		}
+		parts = append(parts, s3types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag})
+	}
+	_, err = client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: in.Bucket, Key: in.Key, UploadId: up.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}})
+	if err != nil {
+		return abort(err)
+	}
+	return nil
 }
 
 func deleteKeys(ctx context.Context, client *s3.Client, bucket string, dels []Action) error {

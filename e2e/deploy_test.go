@@ -42,6 +42,18 @@ func TestDeployUploadsOnlyChanges(t *testing.T) {
 	if head.CacheControl != "no-cache" || !strings.HasPrefix(head.ContentType, "text/html") {
 		t.Fatalf("HTML headers: %+v", head)
 	}
+	// A large file goes multipart; its ETag is recognised on the next run.
+	big := make([]byte, 11<<20)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	os.WriteFile(filepath.Join(build, "assets", "video.bin"), big, 0o644)
+	if out := deploy(build, "s3://site/5.0.0/", "--part-size", "5"); !strings.Contains(out, `"uploaded": 1`) {
+		t.Fatalf("multipart deploy: %s", out)
+	}
+	if out := deploy(build, "s3://site/5.0.0/", "--part-size", "5"); !strings.Contains(out, `"uploaded": 0`) {
+		t.Fatalf("multipart redeploy re-uploaded: %s", out)
+	}
 	_, errOut, err := p.try("edgecd", "deploy", build, "s3://nosuchbucket/x/")
 	if err == nil || !strings.Contains(errOut, "does not exist") {
 		t.Fatalf("deploy to a missing bucket: %v %s", err, errOut)

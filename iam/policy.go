@@ -56,13 +56,13 @@ func ParsePolicy(b []byte) (Policy, error) {
 	}
 	for i, s := range p.Statement {
 		if s.Effect != "Allow" && s.Effect != "Deny" {
-			return p, fmt.Errorf("Statement[%d].Effect %q must be Allow or Deny", i, s.Effect)
+			return p, fmt.Errorf("policy Statement[%d].Effect %q must be Allow or Deny", i, s.Effect)
 		}
 		if (len(s.Action) == 0) == (len(s.NotAction) == 0) {
-			return p, fmt.Errorf("Statement[%d] needs exactly one of Action or NotAction", i)
+			return p, fmt.Errorf("policy Statement[%d] needs exactly one of Action or NotAction", i)
 		}
 		if (len(s.Resource) == 0) == (len(s.NotResource) == 0) {
-			return p, fmt.Errorf("Statement[%d] needs exactly one of Resource or NotResource", i)
+			return p, fmt.Errorf("policy Statement[%d] needs exactly one of Resource or NotResource", i)
 		}
 	}
 	return p, nil
