@@ -8,6 +8,7 @@ import (
 
 	"github.com/edgecd/edgecd/asl"
 	"github.com/edgecd/edgecd/flow"
+	"github.com/edgecd/edgecd/iam"
 )
 
 // APIError is an error as the JSON 1.0 protocol sends it.
@@ -56,6 +57,9 @@ func (h *Handler) wireError(operation string, err error) error {
 		if errors.Is(err, ec.kind) {
 			return &APIError{Code: ec.code, Message: err.Error(), Status: http.StatusBadRequest}
 		}
+	}
+	if errors.Is(err, iam.ErrAccessDenied) {
+		return &APIError{Code: "AccessDeniedException", Message: err.Error(), Status: http.StatusBadRequest}
 	}
 	if isAuthError(err) {
 		return err

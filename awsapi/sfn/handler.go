@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/edgecd/edgecd/flow"
+	"github.com/edgecd/edgecd/iam"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of every Step Functions operation.
@@ -30,12 +31,14 @@ type Caller struct {
 
 // Config connects the handler to the protocol layer.
 type Config struct {
-	// Caller returns the caller of a request. Nil means a development
-	// caller (account 000000000000, us-east-1).
+	// Caller returns the caller of a request. Nil means the iam principal
+	// of the request (its key's account, its signature's region), or a
+	// development caller (account 000000000000, us-east-1) without one.
 	Caller func(ctx context.Context) Caller
 	// Authorize says whether the caller may perform action
-	// (states:StartExecution, ...) on resource; its error goes to the
-	// client as is. Nil allows everything.
+	// (states:StartExecution, ...) on resource, e.g. iam.Authorize; an
+	// iam.ErrAccessDenied becomes AccessDeniedException. Nil allows
+	// everything.
 	Authorize func(ctx context.Context, action, resource string) error
 	Logger    *slog.Logger
 }
@@ -87,6 +90,13 @@ func (h *Handler) Call(ctx context.Context, operation string, body []byte) ([]by
 	c := Caller{Account: "000000000000", Region: "us-east-1"}
 	if h.cfg.Caller != nil {
 		c = h.cfg.Caller(ctx)
+	} else if p := iam.PrincipalFrom(ctx); p != nil {
+		if p.Key.Account != "" {
+			c.Account = p.Key.Account
+		}
+		if p.Scope.Region != "" {
+			c.Region = p.Scope.Region
+		}
 	}
 	out, err := fn(ctx, c, body)
 	if err != nil {
