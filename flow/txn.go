@@ -29,8 +29,8 @@ type txn struct {
 }
 
 type execState struct {
-	rec     execRecord
-	dirty   bool
+	rec   execRecord
+	dirty bool
 }
 
 // fatalError is a store failure: the whole transaction is abandoned.
