@@ -60,7 +60,7 @@ type Engine struct {
 
 	mu       sync.Mutex
 	defs     map[string]*asl.Definition // machine ARN + "#" + version
-	done     map[string][]chan struct{} // executions waited on
+	done     map[string][]chan Execution // executions waited on
 	running  map[string]bool            // task keys dispatched by this node
 	runCtx   context.Context
 	randMu   sync.Mutex
@@ -100,7 +100,7 @@ func New(opt Options) (*Engine, error) {
 	return &Engine{
 		opt: opt, st: opt.Store, kv: readerKV(opt.Store), clock: opt.Clock, log: opt.Logger,
 		inbox: make(chan *input, 1024), wake: make(chan struct{}, 1),
-		defs: map[string]*asl.Definition{}, done: map[string][]chan struct{}{}, running: map[string]bool{},
+		defs: map[string]*asl.Definition{}, done: map[string][]chan Execution{}, running: map[string]bool{},
 	}, nil
 }
 

@@ -43,26 +43,26 @@ func (e *Engine) StartSync(ctx context.Context, machineARN, name string, in json
 
 // Wait blocks until an execution has finished and returns it.
 func (e *Engine) Wait(ctx context.Context, arn string) (Execution, error) {
-	for {
-		ch := make(chan struct{})
-		e.mu.Lock()
-		e.done[arn] = append(e.done[arn], ch)
-		e.mu.Unlock()
-		x, err := e.Execution(ctx, arn)
-		if err != nil || x.Status != asl.Running {
-			e.forget(arn, ch)
-			return x, err
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			e.forget(arn, ch)
-			return Execution{}, ctx.Err()
-		}
+	// Register before reading, so an end committed in between is not missed.
+	ch := make(chan Execution, 1)
+	e.mu.Lock()
+	e.done[arn] = append(e.done[arn], ch)
+	e.mu.Unlock()
+	x, err := e.Execution(ctx, arn)
+	if err != nil || x.Status != asl.Running {
+		e.forget(arn, ch)
+		return x, err
+	}
+	select {
+	case x := <-ch:
+		return x, nil
+	case <-ctx.Done():
+		e.forget(arn, ch)
+		return Execution{}, ctx.Err()
 	}
 }
 
-func (e *Engine) forget(arn string, ch chan struct{}) {
+func (e *Engine) forget(arn string, ch chan Execution) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	list := e.done[arn]
@@ -76,13 +76,13 @@ func (e *Engine) forget(arn string, ch chan struct{}) {
 	}
 }
 
-func (e *Engine) notifyDone(arn string) {
+func (e *Engine) notifyDone(x Execution) {
 	e.mu.Lock()
-	list := e.done[arn]
-	delete(e.done, arn)
+	list := e.done[x.ARN]
+	delete(e.done, x.ARN)
 	e.mu.Unlock()
 	for _, ch := range list {
-		close(ch)
+		ch <- x // buffered, and each channel is notified once
 	}
 }
 

@@ -338,8 +338,8 @@ func (t *txn) finished(x *execState, f asl.ExecutionFinished) {
 	if f.Output != nil {
 		x.rec.Output = append(json.RawMessage(nil), f.Output...)
 	}
-	arn := x.rec.ARN
-	t.post = append(t.post, func() { t.e.notifyDone(arn) })
+	done := x.rec.Execution
+	t.post = append(t.post, func() { t.e.notifyDone(done) })
 	if p := x.rec.Parent; p != nil {
 		t.queue = append(t.queue, &input{exec: p.Exec, ev: childOutcome(x.rec.Execution, p.Mode, p.TaskID), task: taskKey(p.Exec, p.TaskID)})
 	}
