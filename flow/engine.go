@@ -59,9 +59,9 @@ type Engine struct {
 	wake  chan struct{}
 
 	mu       sync.Mutex
-	defs     map[string]*asl.Definition // machine ARN + "#" + version
+	defs     map[string]*asl.Definition  // machine ARN + "#" + version
 	done     map[string][]chan Execution // executions waited on
-	running  map[string]bool            // task keys dispatched by this node
+	running  map[string]bool             // task keys dispatched by this node
 	runCtx   context.Context
 	randMu   sync.Mutex
 	dispatch sync.WaitGroup
