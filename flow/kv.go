@@ -19,6 +19,7 @@ type kvTx interface {
 	get(ctx context.Context, kind, id string) ([]byte, error) // store.ErrNotFound
 	put(ctx context.Context, kind, id string, body []byte) error
 	del(ctx context.Context, kind, id string) (bool, error)
+	putMany(ctx context.Context, kind string, entries []store.Entry) error
 }
 
 // kvReader is the engine's view of the store outside transactions.
@@ -49,6 +50,9 @@ func (e entryTx) get(ctx context.Context, kind, id string) ([]byte, error) {
 func (e entryTx) put(ctx context.Context, kind, id string, body []byte) error {
 	return e.tx.PutEntry(ctx, kind, id, body)
 }
+func (e entryTx) putMany(ctx context.Context, kind string, entries []store.Entry) error {
+	return e.tx.PutEntries(ctx, kind, entries)
+}
 func (e entryTx) del(ctx context.Context, kind, id string) (bool, error) {
 	return e.tx.DeleteEntry(ctx, kind, id)
 }
@@ -71,6 +75,14 @@ func (r recordTx) get(ctx context.Context, kind, id string) ([]byte, error) {
 func (r recordTx) put(ctx context.Context, kind, id string, body []byte) error {
 	_, err := r.tx.Put(ctx, kind, id, body, store.AnyVersion)
 	return err
+}
+func (r recordTx) putMany(ctx context.Context, kind string, entries []store.Entry) error {
+	for _, e := range entries {
+		if err := r.put(ctx, kind, e.ID, e.Body); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 func (r recordTx) del(ctx context.Context, kind, id string) (bool, error) {
 	err := r.tx.Delete(ctx, kind, id, store.AnyVersion)

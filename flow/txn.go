@@ -22,7 +22,8 @@ type txn struct {
 	now     time.Time
 	execs   map[string]*execState
 	dirty   []*execState
-	queue   []*input // follow-ups caused inside this transaction
+	queue   []*input      // follow-ups caused inside this transaction
+	events  []store.Entry // history events, written together at flush
 	results []result
 	post    []func()
 	timers  bool
@@ -65,6 +66,9 @@ func (t *txn) drain(ctx context.Context) error {
 }
 
 func (t *txn) flush(ctx context.Context) error {
+	if err := t.kv.putMany(ctx, kindEvent, t.events); err != nil {
+		return fatal(err)
+	}
 	for _, x := range t.dirty {
 		body, err := json.Marshal(&x.rec)
 		if err != nil {
@@ -303,7 +307,7 @@ func (t *txn) effects(ctx context.Context, x *execState, effects []asl.Effect) e
 		case asl.HistoryEvent:
 			var body []byte
 			if body, err = json.Marshal(ef.Wire()); err == nil {
-				err = t.kv.put(ctx, kindEvent, eventKey(arn, ef.ID), body)
+				t.events = append(t.events, store.Entry{ID: eventKey(arn, ef.ID), Body: body})
 			}
 		case asl.ScheduleTask:
 			err = t.schedule(ctx, x, ef)

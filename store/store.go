@@ -127,6 +127,9 @@ type EntryTx interface {
 	// GetEntry returns ErrNotFound (wrapped) for a missing entry.
 	GetEntry(ctx context.Context, kind, id string) ([]byte, error)
 	PutEntry(ctx context.Context, kind, id string, body []byte) error
+	// PutEntries writes many entries of one kind, as PutEntry would one by
+	// one, but in fewer statements.
+	PutEntries(ctx context.Context, kind string, entries []Entry) error
 	// DeleteEntry reports whether the entry existed.
 	DeleteEntry(ctx context.Context, kind, id string) (bool, error)
 	ListEntries(ctx context.Context, kind string, q Query) ([]Entry, error)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/edgecd/edgecd/store"
 )
@@ -67,6 +68,38 @@ func (t *tx) PutEntry(ctx context.Context, kind, id string, body []byte) error {
 		return fmt.Errorf("write entry %s %q: %w", kind, id, err)
 	}
 	t.entries = true
+	return nil
+}
+
+// PutEntries implements store.EntryTx with multi-row inserts.
+func (t *tx) PutEntries(ctx context.Context, kind string, entries []store.Entry) error {
+	const rows = 64
+	for len(entries) > 0 {
+		n := min(len(entries), rows)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO entries (kind, id, body) VALUES `)
+		args := make([]any, 0, 3*n)
+		for i, e := range entries[:n] {
+			if err := validKey(kind, e.ID); err != nil {
+				return err
+			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`(?, ?, ?)`)
+			body := e.Body
+			if body == nil {
+				body = []byte{}
+			}
+			args = append(args, kind, e.ID, body)
+		}
+		b.WriteString(` ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body`)
+		if _, err := t.tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("write %d %s entries: %w", n, kind, err)
+		}
+		t.entries = true
+		entries = entries[n:]
+	}
 	return nil
 }
 

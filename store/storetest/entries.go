@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/edgecd/edgecd/store"
@@ -28,10 +29,19 @@ func testEntries(t *testing.T, s store.Store) {
 	}
 	rev0, _ := s.Rev(ctx)
 	rev, err := entryTx(func(tx store.EntryTx) error {
-		for _, id := range []string{"x/2", "x/1", "y/1"} {
-			if err := tx.PutEntry(ctx, "ev", id, []byte(id)); err != nil {
-				return err
-			}
+		if err := tx.PutEntry(ctx, "ev", "x/2", []byte("old")); err != nil {
+			return err
+		}
+		// Many in one call, overwriting one written before.
+		if err := tx.PutEntries(ctx, "ev", []store.Entry{{ID: "x/2", Body: []byte("x/2")}, {ID: "x/1", Body: []byte("x/1")}, {ID: "y/1", Body: []byte("y/1")}}); err != nil {
+			return err
+		}
+		var many []store.Entry
+		for i := range 150 {
+			many = append(many, store.Entry{ID: fmt.Sprintf("m/%03d", i), Body: []byte{byte(i)}})
+		}
+		if err := tx.PutEntries(ctx, "bulk", many); err != nil {
+			return err
 		}
 		got, err := tx.GetEntry(ctx, "ev", "x/2")
 		if err != nil || string(got) != "x/2" {
@@ -54,6 +64,9 @@ func testEntries(t *testing.T, s store.Store) {
 	}
 	if list, _ := reader.ListEntries(ctx, "ev", store.Query{After: "x/1", Limit: 1}); len(list) != 1 || list[0].ID != "x/2" {
 		t.Fatalf("ListEntries after x/1 = %+v", list)
+	}
+	if bulk, _ := reader.ListEntries(ctx, "bulk", store.Query{}); len(bulk) != 150 || bulk[149].Body[0] != 149 {
+		t.Fatalf("PutEntries of 150 entries: %d listed", len(bulk))
 	}
 
 	// A failed transaction writes no entry; a mixed one writes both.
