@@ -87,3 +87,41 @@ func BenchmarkDurableTransitions(b *testing.B) {
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "start-p99-ms")
 	}
 }
+
+// BenchmarkStartLatency starts executions one after another on an otherwise
+// idle engine: StartExecution returns once the start and the first state's
+// entry are committed (fsync included), so its latency is the
+// StartExecution -> first state latency.
+//
+//	go test -run '^$' -bench StartLatency -benchtime 500x ./flow
+func BenchmarkStartLatency(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "latency.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	e, _ := New(Options{Store: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	done := make(chan struct{})
+	go func() { e.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	m, err := e.CreateMachine(ctx, Machine{ARN: MachineARN("us-east-1", "123456789012", "lat"), Name: "lat",
+		Definition: `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`, RoleArn: "arn:aws:iam::123456789012:role/r"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		t0 := time.Now()
+		if _, err := e.Start(ctx, m.ARN, fmt.Sprintf("l-%d", i), nil); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
