@@ -54,16 +54,23 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{db: db, srv: srv, svc: svc}
 }
 
-// client is an SDK client signing with a new key carrying policies.
-func (f *fixture) client(t *testing.T, policies ...iam.Policy) *cf.Client {
+// key stores a new access key carrying policies.
+func (f *fixture) key(t *testing.T, policies ...iam.Policy) (id, secret string) {
 	t.Helper()
-	id, secret := iam.NewKeyPair()
+	id, secret = iam.NewKeyPair()
 	err := iam.StoreKeys{St: f.db}.PutKey(context.Background(), iam.Key{
 		AccessKeyID: id, SecretAccessKey: secret, UserName: "u-" + id, Account: f.svc.Account(), Policies: policies,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return id, secret
+}
+
+// client is an SDK client signing with a new key carrying policies.
+func (f *fixture) client(t *testing.T, policies ...iam.Policy) *cf.Client {
+	t.Helper()
+	id, secret := f.key(t, policies...)
 	return cf.New(cf.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(f.srv.URL),
