@@ -117,3 +117,61 @@ func TestValidateAndListPagination(t *testing.T) {
 		t.Fatalf("unknown op: %v", err)
 	}
 }
+
+// TestErrorCodes covers the error table through the in-process entry (the
+// aws CLI tests cover the wire envelope with a few of them).
+func TestErrorCodes(t *testing.T) {
+	h, ctx := handler(t)
+	role := "arn:aws:iam::000000000000:role/r"
+	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`
+	var m struct{ StateMachineArn string }
+	if err := call(t, h, ctx, "CreateStateMachine", map[string]any{"name": "m", "definition": def, "roleArn": role}, &m); err != nil {
+		t.Fatal(err)
+	}
+	var first, again struct{ ExecutionArn string }
+	call(t, h, ctx, "StartExecution", map[string]any{"stateMachineArn": m.StateMachineArn, "name": "run-1", "input": `{"a":1}`}, &first)
+	call(t, h, ctx, "StartExecution", map[string]any{"stateMachineArn": m.StateMachineArn, "name": "run-1", "input": `{"a":1}`}, &again)
+	if first.ExecutionArn == "" || again.ExecutionArn != first.ExecutionArn {
+		t.Fatalf("idempotent start: %q then %q", first.ExecutionArn, again.ExecutionArn)
+	}
+	tests := []struct {
+		name, op string
+		in       map[string]any
+		want     string
+	}{
+		{"same name, other input", "StartExecution", map[string]any{"stateMachineArn": m.StateMachineArn, "name": "run-1", "input": `{"a":2}`}, "ExecutionAlreadyExists"},
+		{"input not JSON", "StartExecution", map[string]any{"stateMachineArn": m.StateMachineArn, "input": `{`}, "InvalidExecutionInput"},
+		{"bad execution name", "StartExecution", map[string]any{"stateMachineArn": m.StateMachineArn, "name": "bad name"}, "InvalidName"},
+		{"machine ARN malformed", "DescribeStateMachine", map[string]any{"stateMachineArn": "arn:nope"}, "InvalidArn"},
+		{"execution ARN malformed", "DescribeExecution", map[string]any{"executionArn": "arn:nope"}, "InvalidArn"},
+		{"missing machine", "StartExecution", map[string]any{"stateMachineArn": "arn:aws:states:us-east-1:000000000000:stateMachine:nope"}, "StateMachineDoesNotExist"},
+		{"missing execution", "StopExecution", map[string]any{"executionArn": "arn:aws:states:us-east-1:000000000000:execution:m:nope"}, "ExecutionDoesNotExist"},
+		{"same machine name, other definition", "CreateStateMachine", map[string]any{"name": "m", "definition": `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`, "roleArn": role}, "StateMachineAlreadyExists"},
+		{"bad machine name", "CreateStateMachine", map[string]any{"name": "a/b", "definition": def, "roleArn": role}, "InvalidName"},
+		{"bad definition", "UpdateStateMachine", map[string]any{"stateMachineArn": m.StateMachineArn, "definition": `{}`}, "InvalidDefinition"},
+		{"update without changes", "UpdateStateMachine", map[string]any{"stateMachineArn": m.StateMachineArn}, "MissingRequiredParameter"},
+		{"garbage token", "SendTaskSuccess", map[string]any{"taskToken": "not-a-token", "output": "{}"}, "InvalidToken"},
+		{"unknown token", "SendTaskHeartbeat", map[string]any{"taskToken": "edgecd1.AAAA"}, "TaskDoesNotExist"},
+		{"output not JSON", "SendTaskSuccess", map[string]any{"taskToken": "edgecd1.AAAA", "output": "{"}, "InvalidOutput"},
+		{"bad status filter", "ListExecutions", map[string]any{"stateMachineArn": m.StateMachineArn, "statusFilter": "DONE"}, "ValidationException"},
+		{"page too large", "ListStateMachines", map[string]any{"maxResults": 1001}, "ValidationException"},
+		{"wrong member type", "StartExecution", map[string]any{"stateMachineArn": 7}, "SerializationException"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := code(call(t, h, ctx, tt.op, tt.in, nil)); got != tt.want {
+				t.Fatalf("%s: %s, want %s", tt.op, got, tt.want)
+			}
+		})
+	}
+	if err := call(t, h, ctx, "DeleteStateMachine", map[string]any{"stateMachineArn": m.StateMachineArn}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := call(t, h, ctx, "DescribeStateMachine", map[string]any{"stateMachineArn": m.StateMachineArn}, nil); code(err) != "StateMachineDoesNotExist" {
+		t.Fatalf("after delete: %v", err)
+	}
+	var desc struct{ Definition, StateMachineArn string }
+	if err := call(t, h, ctx, "DescribeStateMachineForExecution", map[string]any{"executionArn": first.ExecutionArn}, &desc); err != nil || desc.Definition != def {
+		t.Fatalf("machine of an execution after delete: %+v %v", desc, err)
+	}
+}
