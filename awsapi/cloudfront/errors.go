@@ -18,34 +18,40 @@ type apiError struct {
 	status int
 }
 
-// errorCodes maps domain errors to CloudFront's codes and statuses (from
-// the service model).
-var errorCodes = map[error]apiError{
-	cdn.ErrNoSuchDistribution:        {"NoSuchDistribution", http.StatusNotFound},
-	cdn.ErrNoSuchPolicy:              {"NoSuchContinuousDeploymentPolicy", http.StatusNotFound},
-	cdn.ErrNoSuchInvalidation:        {"NoSuchInvalidation", http.StatusNotFound},
-	cdn.ErrInvalidArgument:           {"InvalidArgument", http.StatusBadRequest},
-	cdn.ErrIfMatchMissing:            {"InvalidIfMatchVersion", http.StatusBadRequest},
-	cdn.ErrPreconditionFailed:        {"PreconditionFailed", http.StatusPreconditionFailed},
-	cdn.ErrDistributionNotDisabled:   {"DistributionNotDisabled", http.StatusConflict},
-	cdn.ErrDistributionAlreadyExists: {"DistributionAlreadyExists", http.StatusConflict},
-	cdn.ErrPolicyAlreadyExists:       {"ContinuousDeploymentPolicyAlreadyExists", http.StatusConflict},
-	cdn.ErrPolicyInUse:               {"ContinuousDeploymentPolicyInUse", http.StatusConflict},
-	cdn.ErrStagingInUse:              {"StagingDistributionInUse", http.StatusConflict},
-	cdn.ErrIllegalUpdate:             {"IllegalUpdate", http.StatusBadRequest},
-	cdn.ErrCNAMEAlreadyExists:        {"CNAMEAlreadyExists", http.StatusConflict},
-	cdn.ErrInvalidationBatchExists:   {"InvalidationBatchAlreadyExists", http.StatusBadRequest},
-	cdn.ErrTooManyInvalidations:      {"TooManyInvalidationsInProgress", http.StatusBadRequest},
-	cdn.ErrIllegalDelete:             {"IllegalDelete", http.StatusBadRequest},
-	cdn.ErrInconsistentQuantities:    {"InconsistentQuantities", http.StatusBadRequest},
-	cdn.ErrInvalidDefaultRootObject:  {"InvalidDefaultRootObject", http.StatusBadRequest},
-	cdn.ErrInvalidOriginPath:         {"InvalidArgument", http.StatusBadRequest},
-	iam.ErrAccessDenied:              {"AccessDenied", http.StatusForbidden},
-	errNoSuchCachePolicy:             {"NoSuchCachePolicy", http.StatusNotFound},
-	errMalformed:                     {"MalformedInput", http.StatusBadRequest},
-	errMissingBody:                   {"MissingBody", http.StatusBadRequest},
-	errNotFound:                      {"NotFound", http.StatusNotFound},
-	errMethod:                        {"MethodNotAllowed", http.StatusMethodNotAllowed},
+// errorCodes maps domain errors to CloudFront's codes and statuses: the one
+// table, checked against the service model by TestErrorCodesMatchModel. A
+// slice, not a map, so an error matching two kinds always gets the first.
+var errorCodes = []struct {
+	kind error
+	apiError
+}{
+	{cdn.ErrNoSuchDistribution, apiError{"NoSuchDistribution", http.StatusNotFound}},
+	{cdn.ErrNoSuchPolicy, apiError{"NoSuchContinuousDeploymentPolicy", http.StatusNotFound}},
+	{cdn.ErrNoSuchInvalidation, apiError{"NoSuchInvalidation", http.StatusNotFound}},
+	{cdn.ErrInvalidArgument, apiError{"InvalidArgument", http.StatusBadRequest}},
+	{cdn.ErrIfMatchMissing, apiError{"InvalidIfMatchVersion", http.StatusBadRequest}},
+	{cdn.ErrPreconditionFailed, apiError{"PreconditionFailed", http.StatusPreconditionFailed}},
+	{cdn.ErrDistributionNotDisabled, apiError{"DistributionNotDisabled", http.StatusConflict}},
+	{cdn.ErrDistributionAlreadyExists, apiError{"DistributionAlreadyExists", http.StatusConflict}},
+	{cdn.ErrPolicyAlreadyExists, apiError{"ContinuousDeploymentPolicyAlreadyExists", http.StatusConflict}},
+	{cdn.ErrPolicyInUse, apiError{"ContinuousDeploymentPolicyInUse", http.StatusConflict}},
+	{cdn.ErrStagingInUse, apiError{"StagingDistributionInUse", http.StatusConflict}},
+	{cdn.ErrIllegalUpdate, apiError{"IllegalUpdate", http.StatusBadRequest}},
+	{cdn.ErrCNAMEAlreadyExists, apiError{"CNAMEAlreadyExists", http.StatusConflict}},
+	{cdn.ErrInvalidationBatchExists, apiError{"InvalidationBatchAlreadyExists", http.StatusBadRequest}},
+	{cdn.ErrTooManyInvalidations, apiError{"TooManyInvalidationsInProgress", http.StatusBadRequest}},
+	{cdn.ErrIllegalDelete, apiError{"IllegalDelete", http.StatusBadRequest}},
+	{cdn.ErrInconsistentQuantities, apiError{"InconsistentQuantities", http.StatusBadRequest}},
+	{cdn.ErrInvalidDefaultRootObject, apiError{"InvalidDefaultRootObject", http.StatusBadRequest}},
+	{cdn.ErrInvalidOriginPath, apiError{"InvalidArgument", http.StatusBadRequest}},
+	{iam.ErrSignature, apiError{"SignatureDoesNotMatch", http.StatusForbidden}},
+	{iam.ErrContentSHA256, apiError{"SignatureDoesNotMatch", http.StatusForbidden}},
+	{iam.ErrAccessDenied, apiError{"AccessDenied", http.StatusForbidden}},
+	{errNoSuchCachePolicy, apiError{"NoSuchCachePolicy", http.StatusNotFound}},
+	{errMalformed, apiError{"MalformedInput", http.StatusBadRequest}},
+	{errMissingBody, apiError{"MissingBody", http.StatusBadRequest}},
+	{errNotFound, apiError{"NotFound", http.StatusNotFound}},
+	{errMethod, apiError{"MethodNotAllowed", http.StatusMethodNotAllowed}},
 }
 
 var (
@@ -71,8 +77,8 @@ type errorResponse struct {
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	code, status := "InternalError", http.StatusInternalServerError
 	msg := "an internal error occurred; try again"
-	for kind, e := range errorCodes {
-		if errors.Is(err, kind) {
+	for _, e := range errorCodes {
+		if errors.Is(err, e.kind) {
 			code, status, msg = e.code, e.status, err.Error()
 			break
 		}
