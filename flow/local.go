@@ -49,14 +49,29 @@ func RunLocal(ctx context.Context, def, input []byte, out io.Writer, opt LocalOp
 	if name == "" {
 		name = "local"
 	}
+	p := &printer{w: out, color: opt.Color}
+	x, _, err := e.runInMemory(ctx, d, input, name, opt.RealTime, p)
+	if err != nil {
+		return Execution{}, err
+	}
+	p.result(x)
+	return x, nil
+}
+
+// runInMemory drives one execution without a store, running tasks through
+// the engine's integrations one at a time and timers in logical time.
+func (e *Engine) runInMemory(ctx context.Context, d *asl.Definition, input []byte, name string, realTime bool, p *printer) (Execution, []asl.HistoryEvent, error) {
 	machine := MachineARN("local", "000000000000", "local")
 	arn := ExecutionARN(machine, name)
 	start := time.Now().UTC()
 	env := asl.Env{Now: start}
-	p := &printer{w: out, color: opt.Color, start: start}
+	if p != nil {
+		p.start = start
+	}
+	var history []asl.HistoryEvent
 	x, effects, err := asl.Start(d, input, asl.ContextObject{ExecutionID: arn, Name: name, StateMachineID: machine, StateMachineName: "local", StartTime: start}, env)
 	if err != nil {
-		return Execution{}, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+		return Execution{}, nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
 	}
 	type timer struct {
 		id  string
@@ -70,7 +85,10 @@ func RunLocal(ctx context.Context, def, input []byte, out io.Writer, opt LocalOp
 		for _, ef := range effects {
 			switch ef := ef.(type) {
 			case asl.HistoryEvent:
-				p.event(ef)
+				history = append(history, ef)
+				if p != nil {
+					p.event(ef)
+				}
 			case asl.ScheduleTask:
 				tasks = append(tasks, ef)
 			case asl.CancelTask:
@@ -86,7 +104,7 @@ func RunLocal(ctx context.Context, def, input []byte, out io.Writer, opt LocalOp
 	apply(effects)
 	for x.Status == asl.Running {
 		if err := ctx.Err(); err != nil {
-			return Execution{}, err
+			return Execution{}, nil, err
 		}
 		var ev asl.Event
 		switch {
@@ -101,7 +119,7 @@ func RunLocal(ctx context.Context, def, input []byte, out io.Writer, opt LocalOp
 			} else {
 				ev = asl.TaskSucceeded{TaskID: t.TaskID, Output: res}
 			}
-			env.Now = advance(env.Now, start, opt.RealTime)
+			env.Now = advance(env.Now, realTime)
 		case len(timers) > 0:
 			sort.Slice(timers, func(i, j int) bool {
 				if !timers[i].at.Equal(timers[j].at) {
@@ -111,11 +129,11 @@ func RunLocal(ctx context.Context, def, input []byte, out io.Writer, opt LocalOp
 			})
 			t := timers[0]
 			timers = timers[1:]
-			if opt.RealTime {
+			if realTime {
 				select {
 				case <-time.After(time.Until(t.at)):
 				case <-ctx.Done():
-					return Execution{}, ctx.Err()
+					return Execution{}, nil, ctx.Err()
 				}
 			}
 			if t.at.After(env.Now) {
@@ -123,11 +141,11 @@ func RunLocal(ctx context.Context, def, input []byte, out io.Writer, opt LocalOp
 			}
 			ev = asl.TimerFired{TimerID: t.id}
 		default:
-			return Execution{}, ErrStuck
+			return Execution{}, nil, ErrStuck
 		}
 		effects, err := x.Step(d, ev, env)
 		if err != nil {
-			return Execution{}, err
+			return Execution{}, nil, err
 		}
 		apply(effects)
 	}
@@ -135,12 +153,11 @@ func RunLocal(ctx context.Context, def, input []byte, out io.Writer, opt LocalOp
 	if x.Output != nil {
 		res.Output, _ = json.Marshal(x.Output)
 	}
-	p.result(res)
-	return res, nil
+	return res, history, nil
 }
 
 // advance keeps logical time moving forward with real time when it runs.
-func advance(now, start time.Time, real bool) time.Time {
+func advance(now time.Time, real bool) time.Time {
 	if t := time.Now().UTC(); real && t.After(now) {
 		return t
 	}

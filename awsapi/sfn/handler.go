@@ -76,6 +76,7 @@ func New(e *flow.Engine, cfg Config) *Handler {
 		"SendTaskSuccess":                  h.sendTaskSuccess,
 		"SendTaskFailure":                  h.sendTaskFailure,
 		"SendTaskHeartbeat":                h.sendTaskHeartbeat,
+		"TestState":                        h.testState,
 	}
 	return h
 }

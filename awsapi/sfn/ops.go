@@ -219,3 +219,45 @@ func (h *Handler) validateStateMachineDefinition(ctx context.Context, c Caller, 
 	}
 	return map[string]any{"result": result, "diagnostics": diags, "truncated": truncated}, nil
 }
+
+func (h *Handler) testState(ctx context.Context, c Caller, body []byte) (any, error) {
+	var in struct {
+		Definition string  `json:"definition"`
+		RoleArn    string  `json:"roleArn"`
+		Input      *string `json:"input"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := required("definition", in.Definition); err != nil {
+		return nil, err
+	}
+	if in.Input != nil && !json.Valid([]byte(*in.Input)) {
+		return nil, fmt.Errorf("%w: Invalid State Machine Execution Input: the input is not valid JSON", flow.ErrInvalidInput)
+	}
+	if err := h.authorize(ctx, "states:TestState", "*"); err != nil {
+		return nil, err
+	}
+	var input json.RawMessage
+	if in.Input != nil {
+		input = json.RawMessage(*in.Input)
+	}
+	res, err := h.e.TestState(ctx, []byte(in.Definition), input)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"status": res.Status}
+	if res.Output != nil {
+		out["output"] = string(res.Output)
+	}
+	if res.NextState != "" {
+		out["nextState"] = res.NextState
+	}
+	if res.Error != "" {
+		out["error"] = res.Error
+	}
+	if res.Cause != "" {
+		out["cause"] = res.Cause
+	}
+	return out, nil
+}

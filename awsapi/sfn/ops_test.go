@@ -175,3 +175,17 @@ func TestErrorCodes(t *testing.T) {
 		t.Fatalf("machine of an execution after delete: %+v %v", desc, err)
 	}
 }
+
+func TestTestStateOperation(t *testing.T) {
+	h, ctx := handler(t)
+	var res struct{ Status, NextState, Output string }
+	if err := call(t, h, ctx, "TestState", map[string]any{"definition": `{"Type":"Pass","Parameters":{"v.$":"$.a"},"Next":"N"}`, "roleArn": "arn:aws:iam::000000000000:role/r", "input": `{"a":3}`}, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != "SUCCEEDED" || res.NextState != "N" || res.Output != `{"v":3}` {
+		t.Fatalf("%+v", res)
+	}
+	if err := call(t, h, ctx, "TestState", map[string]any{"definition": `{"Type":"Nope"}`}, nil); code(err) != "InvalidDefinition" {
+		t.Fatalf("bad state: %v", err)
+	}
+}
