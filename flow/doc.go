@@ -37,5 +37,6 @@
 //
 // Clock and randomness are injected (Options.Clock, Random, Jitter) so tests
 // drive waits, back-offs and timeouts without sleeping. RunLocal runs a
-// definition in memory for `edgecd flow run`.
+// definition in memory for `edgecd flow run`; TestState runs one state once
+// (the TestState operation). Both use the engine's integrations but no store.
 package flow
