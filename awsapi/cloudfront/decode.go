@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -18,6 +19,7 @@ func decodeStrict(body []byte, root string, v any) error {
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	var path []string
 	var types []shapeNode
+	var text strings.Builder
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
@@ -43,7 +45,14 @@ func decodeStrict(body []byte, root string, v any) error {
 			}
 			types = append(types, child)
 			path = append(path, t.Name.Local)
+			text.Reset()
+		case xml.CharData:
+			text.Write(t)
 		case xml.EndElement:
+			if err := checkScalar(types[len(types)-1], strings.TrimSpace(text.String())); err != nil {
+				return fmt.Errorf("%w: %s: %v", errMalformed, strings.Join(path, "."), err)
+			}
+			text.Reset()
 			types = types[:len(types)-1]
 			path = path[:len(path)-1]
 		}
@@ -96,4 +105,35 @@ func (n shapeNode) child(name string) (shapeNode, bool) {
 		return shapeNode{t: f.Type}, true
 	}
 	return shapeNode{}, false
+}
+
+// checkScalar reports a leaf's text that its type cannot hold, so the
+// message can name the field (encoding/xml's own errors do not).
+func checkScalar(n shapeNode, text string) error {
+	if n.item != "" || text == "" {
+		return nil // encoding/xml reads an empty scalar as its zero value
+	}
+	t := n.t
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var err error
+	switch t.Kind() {
+	case reflect.Bool:
+		_, err = strconv.ParseBool(text)
+		if err != nil {
+			return fmt.Errorf("%q is not a boolean (true or false)", text)
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		_, err = strconv.ParseInt(text, 10, t.Bits())
+		if err != nil {
+			return fmt.Errorf("%q is not an integer that fits %d bits", text, t.Bits())
+		}
+	case reflect.Float32, reflect.Float64:
+		_, err = strconv.ParseFloat(text, t.Bits())
+		if err != nil {
+			return fmt.Errorf("%q is not a number", text)
+		}
+	}
+	return nil
 }
