@@ -307,3 +307,52 @@ func httpStatus(err error) int {
 	}
 	return 0
 }
+
+// TestSDKWithTagsAndPaging: CreateDistributionWithTags is accepted, and the
+// SDK's ListDistributions paginator walks every distribution exactly once
+// with Staging set on the staging copy's summary.
+func TestSDKWithTagsAndPaging(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	c := f.client(t, iam.AdminPolicy())
+	primary, staging, _ := seedDistribution(t, ctx, c)
+	tagged, err := c.CreateDistributionWithTags(ctx, &cf.CreateDistributionWithTagsInput{DistributionConfigWithTags: &types.DistributionConfigWithTags{
+		DistributionConfig: &types.DistributionConfig{
+			CallerReference: aws.String("tagged"), Comment: aws.String(""), Enabled: aws.Bool(true),
+			Origins: &types.Origins{Quantity: aws.Int32(1), Items: []types.Origin{{
+				Id: aws.String("s3"), DomainName: aws.String("site.s3.us-east-1.amazonaws.com"),
+				S3OriginConfig: &types.S3OriginConfig{OriginAccessIdentity: aws.String("")},
+			}}},
+			DefaultCacheBehavior: &types.DefaultCacheBehavior{TargetOriginId: aws.String("s3"), ViewerProtocolPolicy: types.ViewerProtocolPolicyAllowAll,
+				CachePolicyId: aws.String("658327ea-f89d-4fab-a63d-7e88639e58f6")},
+		},
+		Tags: &types.Tags{Items: []types.Tag{{Key: aws.String("team"), Value: aws.String("web")}}},
+	}})
+	if err != nil {
+		t.Fatalf("CreateDistributionWithTags: %v", err)
+	}
+	want := map[string]bool{primary: false, staging: true, *tagged.Distribution.Id: false}
+	seen := map[string]bool{}
+	pages := cf.NewListDistributionsPaginator(c, &cf.ListDistributionsInput{MaxItems: aws.Int32(1)})
+	for n := 0; pages.HasMorePages(); n++ {
+		if n > len(want) {
+			t.Fatal("the paginator does not end")
+		}
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			t.Fatalf("ListDistributions page %d: %v", n, err)
+		}
+		for _, s := range page.DistributionList.Items {
+			if seen[*s.Id] {
+				t.Errorf("%s listed twice", *s.Id)
+			}
+			seen[*s.Id] = true
+			if isStaging, ok := want[*s.Id]; !ok || aws.ToBool(s.Staging) != isStaging {
+				t.Errorf("summary %s: Staging=%v, want %v (known: %v)", *s.Id, aws.ToBool(s.Staging), isStaging, ok)
+			}
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("listed %v, want %v", seen, want)
+	}
+}
