@@ -45,21 +45,15 @@ func (c *call) createBucket() error {
 	if err := c.authorize("CreateBucket", false); err != nil {
 		return err
 	}
-	var cfg struct {
-		LocationConstraint string
+	body, err := c.readBody(64 << 10)
+	if err != nil {
+		return err
 	}
-	if c.r.ContentLength != 0 {
-		body, err := io.ReadAll(io.LimitReader(c.r.Body, 64<<10))
-		if err != nil {
-			return err
-		}
-		if len(body) > 0 {
-			if err := xml.Unmarshal(body, &cfg); err != nil {
-				return errors.Join(errMalformedXML, err)
-			}
-		}
+	region, err := decodeCreateBucket(body)
+	if err != nil {
+		return err
 	}
-	if err := c.h.objs.CreateBucket(c.r.Context(), c.bucket, objstore.BucketOptions{Region: cfg.LocationConstraint}); err != nil {
+	if err := c.h.objs.CreateBucket(c.r.Context(), c.bucket, objstore.BucketOptions{Region: region}); err != nil {
 		return err
 	}
 	c.w.Header().Set("Location", "/"+c.bucket)

@@ -159,18 +159,16 @@ func (c *call) write(status int, v any) error {
 	return err
 }
 
-func (c *call) readXML(v any, limit int64) error {
+// readBody reads a small request document, refusing one over limit bytes.
+func (c *call) readBody(limit int64) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(c.r.Body, limit+1))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if int64(len(body)) > limit {
-		return fmt.Errorf("%w: the XML document is larger than %d bytes", errMalformedXML, limit)
+		return nil, fmt.Errorf("%w: the XML document is larger than %d bytes", errMalformedXML, limit)
 	}
-	if err := xml.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("%w: %v", errMalformedXML, err)
-	}
-	return nil
+	return body, nil
 }
 
 func s3Time(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/edgecd/edgecd/objstore"
 )
@@ -60,7 +61,7 @@ func (c *call) listObjects() error {
 	}
 	enc := func(s string) string { return s }
 	if c.q.Get("encoding-type") == "url" {
-		enc = func(s string) string { return url.QueryEscape(s) }
+		enc = urlEncode
 	}
 	out := struct {
 		XMLName               xml.Name `xml:"ListBucketResult"`
@@ -107,4 +108,10 @@ func (c *call) listObjects() error {
 		}
 	}
 	return c.write(http.StatusOK, &out)
+}
+
+// urlEncode is S3's encoding-type=url: query escaping (space as "+") that
+// leaves "/" readable, as S3 does, so prefixes stay recognisable paths.
+func urlEncode(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "%2F", "/")
 }

@@ -86,18 +86,13 @@ func (c *call) completeUpload() error {
 	if err := c.authorize("PutObject", true); err != nil {
 		return err
 	}
-	var req struct {
-		Part []struct {
-			PartNumber int
-			ETag       string
-		}
-	}
-	if err := c.readXML(&req, 4<<20); err != nil {
+	body, err := c.readBody(4 << 20)
+	if err != nil {
 		return err
 	}
-	parts := make([]objstore.CompletePart, len(req.Part))
-	for i, p := range req.Part {
-		parts[i] = objstore.CompletePart{PartNumber: p.PartNumber, ETag: p.ETag}
+	parts, err := decodeComplete(body)
+	if err != nil {
+		return err
 	}
 	info, err := c.h.objs.CompleteMultipartUpload(c.r.Context(), c.bucket, c.key, c.q.Get("uploadId"), parts)
 	if err != nil {

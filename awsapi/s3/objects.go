@@ -114,15 +114,14 @@ func (c *call) deleteObject() error {
 }
 
 func (c *call) deleteObjects() error {
-	var req struct {
-		Quiet  bool
-		Object []struct{ Key string }
-	}
-	if err := c.readXML(&req, 2<<20); err != nil {
+	// Authorized per key below, as S3 does (s3:DeleteObject on each object).
+	body, err := c.readBody(2 << 20)
+	if err != nil {
 		return err
 	}
-	if len(req.Object) > 1000 {
-		return fmt.Errorf("%w: at most 1000 keys per DeleteObjects", errMalformedXML)
+	req, err := decodeDelete(body)
+	if err != nil {
+		return err
 	}
 	type deleted struct{ Key string }
 	type failed struct{ Key, Code, Message string }
@@ -132,13 +131,13 @@ func (c *call) deleteObjects() error {
 		Deleted []deleted `xml:"Deleted"`
 		Error   []failed  `xml:"Error"`
 	}{NS: xmlns}
-	keys := make([]string, 0, len(req.Object))
-	for _, o := range req.Object {
-		if err := iamAuthorizeKey(c, "DeleteObject", o.Key); err != nil {
-			out.Error = append(out.Error, failed{o.Key, "AccessDenied", err.Error()})
+	keys := make([]string, 0, len(req.Keys))
+	for _, k := range req.Keys {
+		if err := iamAuthorizeKey(c, "DeleteObject", k); err != nil {
+			out.Error = append(out.Error, failed{k, "AccessDenied", err.Error()})
 			continue
 		}
-		keys = append(keys, o.Key)
+		keys = append(keys, k)
 	}
 	results, err := c.h.objs.DeleteMany(c.r.Context(), c.bucket, keys)
 	if err != nil {

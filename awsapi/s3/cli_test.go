@@ -1,0 +1,175 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/edgecd/edgecd/objstore"
+)
+
+const awsCLI = "/usr/bin/aws" // the CLI v2; the first aws on PATH may be an old v1
+
+// cliEnv is a clean environment for client processes: no inherited AWS_*
+// variables or config files can change what the tools do.
+func cliEnv(t *testing.T) []string {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config")
+	creds := filepath.Join(dir, "credentials")
+	os.WriteFile(cfg, []byte("[default]\nregion = us-east-1\n"), 0o600)
+	os.WriteFile(creds, []byte("[default]\n"), 0o600)
+	return []string{"PATH=/usr/bin:/bin", "HOME=" + dir,
+		"AWS_ACCESS_KEY_ID=" + testKeyID, "AWS_SECRET_ACCESS_KEY=" + testSecret, "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + cfg, "AWS_SHARED_CREDENTIALS_FILE=" + creds, "AWS_PAGER="}
+}
+
+type cli struct {
+	t   *testing.T
+	env []string
+	url string
+}
+
+func newCLI(t *testing.T, ts *testServer) *cli {
+	if _, err := os.Stat(awsCLI); err != nil {
+		t.Skipf("the aws CLI v2 is not installed at %s", awsCLI)
+	}
+	return &cli{t: t, env: cliEnv(t), url: ts.URL}
+}
+
+// try runs the aws CLI against the test server.
+func (c *cli) try(args ...string) (stdout, stderr string, err error) {
+	cmd := exec.Command(awsCLI, append(args, "--endpoint-url", c.url)...)
+	cmd.Env = c.env
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+func (c *cli) run(args ...string) string {
+	c.t.Helper()
+	out, errOut, err := c.try(args...)
+	if err != nil {
+		c.t.Fatalf("aws %s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
+	}
+	return out
+}
+
+// TestCLISyncDeploy is the seeds' deploy step with the real aws CLI v2.
+func TestCLISyncDeploy(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := newCLI(t, ts)
+	c.run("s3", "mb", "s3://site")
+	build := t.TempDir()
+	os.MkdirAll(filepath.Join(build, "assets", "img"), 0o755)
+	files := map[string]string{"index.html": "<h1>2.0.0</h1>", "assets/app.js": "console.log(2)", "assets/img/a b.svg": "<svg/>"}
+	for i := range 20 {
+		files[fmt.Sprintf("assets/f%02d.txt", i)] = fmt.Sprintf("asset %d", i)
+	}
+	for name, body := range files {
+		os.WriteFile(filepath.Join(build, name), []byte(body), 0o644)
+	}
+	c.run("s3", "sync", build, "s3://site/2.0.0/", "--delete", "--only-show-errors")
+	for name, body := range files {
+		f, info, err := ts.Objs.Open(t.Context(), "site", "2.0.0/"+name)
+		if err != nil {
+			t.Fatalf("%s was not uploaded: %v", name, err)
+		}
+		f.Close()
+		if info.Size != int64(len(body)) {
+			t.Fatalf("%s has %d bytes, want %d", name, info.Size, len(body))
+		}
+	}
+	if info, _ := ts.Objs.Stat(t.Context(), "site", "2.0.0/index.html"); info.ContentType != "text/html" {
+		t.Fatalf("index.html has type %q", info.ContentType)
+	}
+	if out := c.run("s3", "sync", build, "s3://site/2.0.0/", "--delete"); out != "" {
+		t.Fatalf("a second sync did something:\n%s", out)
+	}
+	os.Remove(filepath.Join(build, "assets", "f00.txt"))
+	if out := c.run("s3", "sync", build, "s3://site/2.0.0/", "--delete"); strings.TrimSpace(out) != "delete: s3://site/2.0.0/assets/f00.txt" {
+		t.Fatalf("sync --delete of one removed file printed:\n%s", out)
+	}
+	if out := c.run("s3", "ls", "s3://site/2.0.0/", "--recursive"); strings.Count(out, "\n") != len(files)-1 || !strings.Contains(out, "2.0.0/assets/img/a b.svg") {
+		t.Fatalf("ls --recursive:\n%s", out)
+	}
+	c.run("s3", "rm", "s3://site/2.0.0/", "--recursive", "--only-show-errors")
+	if err := ts.Objs.DeleteBucket(t.Context(), "site"); err != nil {
+		t.Fatalf("rm --recursive left objects: %v", err)
+	}
+}
+
+func TestCLIMultipartCopyBothWays(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 MiB upload")
+	}
+	t.Parallel()
+	ts := newTestServer(t)
+	c := newCLI(t, ts)
+	if err := ts.Objs.CreateBucket(t.Context(), "bulk", objstore.BucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	data := make([]byte, 100<<20)
+	rand.Read(data)
+	os.WriteFile(filepath.Join(dir, "big.bin"), data, 0o644)
+	c.run("s3", "cp", filepath.Join(dir, "big.bin"), "s3://bulk/big.bin", "--only-show-errors")
+	etag := c.run("s3api", "head-object", "--bucket", "bulk", "--key", "big.bin", "--query", "ETag", "--output", "text")
+	if !strings.HasSuffix(strings.TrimSpace(etag), `-13"`) { // 100 MiB in the CLI's 8 MiB parts
+		t.Fatalf("ETag %s is not a 13-part multipart ETag", etag)
+	}
+	c.run("s3", "cp", "s3://bulk/big.bin", filepath.Join(dir, "back.bin"), "--only-show-errors")
+	if back, _ := os.ReadFile(filepath.Join(dir, "back.bin")); !bytes.Equal(back, data) {
+		t.Fatal("the object downloaded differs from the file uploaded")
+	}
+}
+
+func TestCLIBucketPolicyAndErrors(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	c := newCLI(t, ts)
+	if err := ts.Objs.CreateBucket(t.Context(), "pol", objstore.BucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"AllowCloudFront","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/*"}]}`
+	c.run("s3api", "put-bucket-policy", "--bucket", "pol", "--policy", policy)
+	if got := c.run("s3api", "get-bucket-policy", "--bucket", "pol", "--query", "Policy", "--output", "text"); strings.TrimSpace(got) != policy {
+		t.Fatalf("get-bucket-policy = %s, want it verbatim", got)
+	}
+	c.run("s3api", "delete-bucket-policy", "--bucket", "pol")
+
+	file := filepath.Join(t.TempDir(), "f.txt")
+	os.WriteFile(file, []byte("payload"), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		code string
+	}{
+		{"policy gone", []string{"s3api", "get-bucket-policy", "--bucket", "pol"}, "NoSuchBucketPolicy"},
+		{"malformed policy", []string{"s3api", "put-bucket-policy", "--bucket", "pol", "--policy", "{not json"}, "MalformedPolicy"},
+		{"no such bucket", []string{"s3api", "list-objects-v2", "--bucket", "nosuchbucket"}, "NoSuchBucket"},
+		{"no such key", []string{"s3api", "get-object", "--bucket", "pol", "--key", "missing", file + ".out"}, "NoSuchKey"},
+		{"bad digest", []string{"s3api", "put-object", "--bucket", "pol", "--key", "k", "--body", file, "--content-md5", "1B2M2Y8AsgTpgAmY7PhCfg=="}, "BadDigest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, errOut, err := c.try(tt.args...)
+			if err == nil || !strings.Contains(errOut, "("+tt.code+")") {
+				t.Fatalf("want exit status and %s, got %v:\n%s", tt.code, err, errOut)
+			}
+		})
+	}
+	t.Cleanup(func() {
+		if _, err := ts.Objs.Stat(context.Background(), "pol", "k"); err == nil {
+			t.Error("a refused put-object stored the object")
+		}
+	})
+}
