@@ -188,15 +188,11 @@ func (s *Service) checkPolicyAttach(ctx context.Context, tx store.Tx, d *Distrib
 	if err != nil {
 		return err
 	}
-	dists, err := tx.List(ctx, KindDistribution, store.Query{})
+	dists, err := allDistributions(ctx, tx)
 	if err != nil {
 		return err
 	}
-	for _, r := range dists {
-		other, err := decode[Distribution](r)
-		if err != nil {
-			return err
-		}
+	for _, other := range dists {
 		if other.Id != d.Id && other.DistributionConfig.ContinuousDeploymentPolicyId == pid {
 			return errorf(ErrPolicyInUse, "continuous deployment policy %s is already attached to distribution %s: detach it there first", pid, other.Id)
 		}
@@ -298,15 +294,11 @@ func (s *Service) DeleteDistribution(ctx context.Context, id, ifMatch string) er
 // policyUsingStaging finds a policy routing to the staging domain that is
 // attached to some primary, returning the policy and primary ids.
 func (s *Service) policyUsingStaging(ctx context.Context, tx store.Tx, domain string) (string, string, error) {
-	dists, err := tx.List(ctx, KindDistribution, store.Query{})
+	dists, err := allDistributions(ctx, tx)
 	if err != nil {
 		return "", "", err
 	}
-	for _, r := range dists {
-		d, err := decode[Distribution](r)
-		if err != nil {
-			return "", "", err
-		}
+	for _, d := range dists {
 		pid := d.DistributionConfig.ContinuousDeploymentPolicyId
 		if pid == "" {
 			continue

@@ -123,15 +123,11 @@ func (s *Service) DeletePolicy(ctx context.Context, id, ifMatch string) error {
 		if err != nil {
 			return err
 		}
-		dists, err := tx.List(ctx, KindDistribution, store.Query{})
+		dists, err := allDistributions(ctx, tx)
 		if err != nil {
 			return err
 		}
-		for _, r := range dists {
-			d, err := decode[Distribution](r)
-			if err != nil {
-				return err
-			}
+		for _, d := range dists {
 			if d.DistributionConfig.ContinuousDeploymentPolicyId == id {
 				return errorf(ErrPolicyInUse, "continuous deployment policy %s is attached to distribution %s: detach it with UpdateDistribution (remove ContinuousDeploymentPolicyId) first", id, d.Id)
 			}

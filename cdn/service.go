@@ -177,3 +177,20 @@ func (s *Service) page(ctx context.Context, kind, marker string, maxItems int) (
 	}
 	return recs, next, nil
 }
+
+// allDistributions reads and decodes every distribution in tx.
+func allDistributions(ctx context.Context, tx store.Tx) ([]*Distribution, error) {
+	recs, err := tx.List(ctx, KindDistribution, store.Query{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Distribution, 0, len(recs))
+	for _, r := range recs {
+		d, err := decode[Distribution](r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
