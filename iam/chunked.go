@@ -3,11 +3,14 @@ package iam
 import (
 	"bufio"
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"strconv"
@@ -26,6 +29,12 @@ func wrapBody(r *http.Request, s *signature, payloadHash string, signingKey []by
 			return authErr(ErrMalformedAuth, "a streaming (aws-chunked) upload needs x-amz-decoded-content-length")
 		}
 		cr := &chunkReader{br: bufio.NewReaderSize(r.Body, 64<<10), closer: r.Body, remaining: n}
+		if name := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Amz-Trailer"))); name != "" {
+			if r.Trailer == nil {
+				r.Trailer = http.Header{}
+			}
+			cr.trailer, cr.sumName, cr.sum = r.Trailer, name, checksumHash(name)
+		}
 		if payloadHash != StreamingUnsignedTrailer {
 			cr.key, cr.prevSig, cr.scope, cr.date = signingKey, s.signature, scopeString(s.scope), s.amzDate.Format(timeFormat)
 		}
@@ -46,25 +55,41 @@ func wrapBody(r *http.Request, s *signature, payloadHash string, signingKey []by
 		return authErr(ErrMalformedAuth, "x-amz-content-sha256 %q is not a SHA-256 hex digest, UNSIGNED-PAYLOAD or a STREAMING-* value", payloadHash)
 	}
 	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &hashReader{rc: r.Body, h: sha256.New(), want: payloadHash}
+		r.Body = &hashReader{rc: r.Body, h: sha256.New(), want: payloadHash, size: r.ContentLength}
 	} else if payloadHash != emptySHA256 {
 		return authErr(ErrContentSHA256, "the provided x-amz-content-sha256 header does not match what was computed")
 	}
 	return nil
 }
 
-// hashReader checks the body's SHA-256 when it reaches the end.
+// hashReader checks the body's SHA-256 when it reaches the end: at EOF, or
+// as soon as Content-Length bytes were read, so a handler that reads exactly
+// that many bytes (io.ReadFull) still gets the mismatch.
 type hashReader struct {
-	rc   io.ReadCloser
-	h    hash.Hash
-	want string
+	rc      io.ReadCloser
+	h       hash.Hash
+	want    string
+	size    int64 // Content-Length, or -1 when unknown
+	read    int64
+	checked bool
+	err     error
 }
 
 func (h *hashReader) Read(p []byte) (int, error) {
+	if h.err != nil {
+		return 0, h.err
+	}
 	n, err := h.rc.Read(p)
 	h.h.Write(p[:n])
-	if errors.Is(err, io.EOF) && hex.EncodeToString(h.h.Sum(nil)) != h.want {
-		return n, authErr(ErrContentSHA256, "the provided x-amz-content-sha256 header does not match what was computed")
+	h.read += int64(n)
+	if !h.checked && (errors.Is(err, io.EOF) || (h.size >= 0 && h.read >= h.size)) {
+		h.checked = true
+		if hex.EncodeToString(h.h.Sum(nil)) != h.want {
+			// The last bytes are withheld (n = 0) because io.ReadFull and
+			// io.ReadAtLeast drop an error that comes with enough bytes.
+			h.err = authErr(ErrContentSHA256, "the provided x-amz-content-sha256 header does not match what was computed")
+			return 0, h.err
+		}
 	}
 	return n, err
 }
@@ -89,6 +114,28 @@ type chunkReader struct {
 	prevSig, scope, date string
 	chunkSig             string
 	chunkHash            hash.Hash
+
+	// The trailing checksum named by x-amz-trailer: sum hashes the decoded
+	// payload (nil for algorithms not checked here), and the trailers are
+	// put into trailer (the request's Trailer) for the handler.
+	sumName string
+	sum     hash.Hash
+	trailer http.Header
+}
+
+// checksumHash is the hash of a flexible-checksum trailer, or nil.
+func checksumHash(name string) hash.Hash {
+	switch name {
+	case "x-amz-checksum-crc32":
+		return crc32.NewIEEE()
+	case "x-amz-checksum-crc32c":
+		return crc32.New(crc32.MakeTable(crc32.Castagnoli))
+	case "x-amz-checksum-sha1":
+		return sha1.New()
+	case "x-amz-checksum-sha256":
+		return sha256.New()
+	}
+	return nil
 }
 
 const maxChunkHeader = 4096
@@ -117,9 +164,6 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	n, err := c.br.Read(p)
 	c.chunkLeft -= int64(n)
 	c.remaining -= int64(n)
-	if c.chunkHash != nil {
-		c.chunkHash.Write(p[:n])
-	}
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = authErr(ErrMalformedAuth, "the aws-chunked body ended inside a chunk")
@@ -127,10 +171,24 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 		c.err = err
 		return n, err
 	}
+	if c.chunkHash != nil {
+		c.chunkHash.Write(p[:n])
+	}
+	if c.sum != nil {
+		c.sum.Write(p[:n])
+	}
 	if c.chunkLeft == 0 {
-		if err := c.endChunk(); err != nil {
+		err := c.endChunk()
+		if err == nil && c.remaining == 0 {
+			// Read the final chunk and trailers now: a handler that reads
+			// exactly the decoded length never asks for them.
+			err = c.nextChunk()
+		}
+		if err != nil {
+			// n = 0: io.ReadFull would drop an error that comes with the
+			// last bytes it asked for.
 			c.err = err
-			return n, err
+			return 0, err
 		}
 	}
 	return n, nil
@@ -216,8 +274,19 @@ func (c *chunkReader) readTrailers() error {
 		if line == "" {
 			return nil
 		}
-		if !strings.Contains(line, ":") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
 			return authErr(ErrMalformedAuth, "bad aws-chunked trailer %q", line)
+		}
+		name, value = strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(value)
+		if name == "x-amz-trailer-signature" {
+			continue
+		}
+		if c.trailer != nil {
+			c.trailer.Set(name, value)
+		}
+		if name == c.sumName && c.sum != nil && value != base64.StdEncoding.EncodeToString(c.sum.Sum(nil)) {
+			return authErr(ErrBadDigest, "the %s you specified did not match the calculated checksum", strings.ToUpper(strings.TrimPrefix(name, "x-amz-checksum-")))
 		}
 	}
 	return fmt.Errorf("%w: too many aws-chunked trailers", ErrMalformedAuth)

@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -48,8 +49,12 @@ func AdminPolicy() Policy {
 // ParsePolicy reads and checks a policy document.
 func ParsePolicy(b []byte) (Policy, error) {
 	var p Policy
-	if err := json.Unmarshal(b, &p); err != nil {
-		return p, fmt.Errorf("policy document: %w", err)
+	// Unknown keys are refused: a Condition (or Principal) that evaluation
+	// ignored would turn a conditional Allow into an unconditional one.
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return p, fmt.Errorf("policy document (Condition and Principal are not supported): %w", err)
 	}
 	if len(p.Statement) == 0 {
 		return p, fmt.Errorf("policy document has no Statement")

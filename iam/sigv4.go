@@ -39,7 +39,10 @@ var (
 	ErrSignature     = errors.New("signature does not match")
 	ErrExpired       = errors.New("request expired")
 	ErrContentSHA256 = errors.New("payload hash mismatch")
-	ErrAccessDenied  = errors.New("access denied")
+	// ErrBadDigest is a wrong trailing checksum (S3: BadDigest); it is also
+	// an ErrContentSHA256.
+	ErrBadDigest    = fmt.Errorf("checksum mismatch: %w", ErrContentSHA256)
+	ErrAccessDenied = errors.New("access denied")
 )
 
 // AuthError is an authentication or authorization failure.
@@ -325,10 +328,28 @@ func canonicalHeaderValue(r *http.Request, name string) string {
 		return strconv.FormatInt(r.ContentLength, 10)
 	}
 	vals := r.Header.Values(name)
+	out := make([]string, len(vals))
 	for i, v := range vals {
-		vals[i] = strings.Join(strings.Fields(v), " ")
+		out[i] = foldSpaces(v)
 	}
-	return strings.Join(vals, ",")
+	return strings.Join(out, ",")
+}
+
+// foldSpaces trims spaces at both ends and collapses runs of spaces, as
+// SigV4's Trimall does (and the SDK signers): only ' ', not tabs.
+func foldSpaces(v string) string {
+	v = strings.Trim(v, " ")
+	if !strings.Contains(v, "  ") {
+		return v
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] == ' ' && i > 0 && v[i-1] == ' ' {
+			continue
+		}
+		b.WriteByte(v[i])
+	}
+	return b.String()
 }
 
 func stringToSign(s *signature, canonical string) string {
