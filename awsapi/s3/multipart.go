@@ -47,11 +47,16 @@ func (c *call) uploadPart() error {
 		return c.uploadPartCopy(n, id)
 	}
 	size := max(c.r.ContentLength, 0)
-	part, err := c.h.objs.UploadPart(c.r.Context(), c.bucket, c.key, id, n, c.r.Body, size, c.r.Header.Get("Content-MD5"))
+	body, done, err := checkedBody(c.r)
+	if err != nil {
+		return err
+	}
+	part, err := c.h.objs.UploadPart(c.r.Context(), c.bucket, c.key, id, n, body, size, c.r.Header.Get("Content-MD5"))
 	if err != nil {
 		return err
 	}
 	c.w.Header().Set("ETag", `"`+part.ETag+`"`)
+	done(c.w.Header())
 	c.w.WriteHeader(http.StatusOK)
 	return nil
 }

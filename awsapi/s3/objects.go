@@ -37,11 +37,12 @@ func (c *call) putObject() error {
 	if err := c.authorize("PutObject", true); err != nil {
 		return err
 	}
-	size := c.r.ContentLength
-	if size < 0 {
-		size = 0
+	size := max(c.r.ContentLength, 0)
+	body, done, err := checkedBody(c.r)
+	if err != nil {
+		return err
 	}
-	info, err := c.h.objs.Put(c.r.Context(), c.bucket, c.key, c.r.Body, objstore.PutOptions{
+	info, err := c.h.objs.Put(c.r.Context(), c.bucket, c.key, body, objstore.PutOptions{
 		Size:        size,
 		ContentMD5:  c.r.Header.Get("Content-MD5"),
 		IfNoneMatch: c.r.Header.Get("If-None-Match"),
@@ -52,6 +53,7 @@ func (c *call) putObject() error {
 		return err
 	}
 	c.w.Header().Set("ETag", info.QuotedETag())
+	done(c.w.Header())
 	c.w.WriteHeader(http.StatusOK)
 	return nil
 }

@@ -240,3 +240,41 @@ func TestSDKMultipart(t *testing.T) {
 		t.Fatalf("aborting a completed upload: %v", err)
 	}
 }
+
+func TestSDKChecksumsVerified(t *testing.T) {
+	ts := newTestServer(t)
+	c := newSDKClient(ts)
+	ctx := context.Background()
+	c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("sums")})
+	body := "checksummed body"
+	tests := []struct {
+		name string
+		in   s3.PutObjectInput
+		code string
+	}{
+		{"crc32 computed by the SDK", s3.PutObjectInput{ChecksumAlgorithm: types.ChecksumAlgorithmCrc32}, ""},
+		{"crc32c computed by the SDK", s3.PutObjectInput{ChecksumAlgorithm: types.ChecksumAlgorithmCrc32c}, ""},
+		{"sha256 computed by the SDK", s3.PutObjectInput{ChecksumAlgorithm: types.ChecksumAlgorithmSha256}, ""},
+		{"crc64nvme computed by the SDK", s3.PutObjectInput{ChecksumAlgorithm: types.ChecksumAlgorithmCrc64nvme}, ""},
+		{"wrong crc32 given", s3.PutObjectInput{ChecksumCRC32: aws.String("AAAAAA==")}, "BadDigest"},
+		{"wrong sha1 given", s3.PutObjectInput{ChecksumSHA1: aws.String(base64.StdEncoding.EncodeToString(make([]byte, 20)))}, "BadDigest"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.in
+			key := fmt.Sprintf("k%d", i)
+			in.Bucket, in.Key, in.Body = aws.String("sums"), aws.String(key), strings.NewReader(body)
+			out, err := c.PutObject(ctx, &in)
+			if apiCode(err) != tt.code {
+				t.Fatalf("PutObject: %v, want code %q", err, tt.code)
+			}
+			if err == nil && out.ChecksumCRC32 == nil && out.ChecksumCRC32C == nil && out.ChecksumSHA256 == nil && out.ChecksumCRC64NVME == nil {
+				t.Fatal("the server did not compute and return the checksum the SDK sent")
+			}
+			_, err = ts.Objs.Stat(ctx, "sums", key)
+			if stored := err == nil; stored != (tt.code == "") {
+				t.Fatalf("stored = %v after code %q", stored, tt.code)
+			}
+		})
+	}
+}
