@@ -88,6 +88,9 @@ func (c *call) getObject() error {
 		return err
 	}
 	defer f.Close()
+	if err := checkGet(c.r.Header, info); err != nil {
+		return err
+	}
 	setObjectHeaders(c.w.Header(), info)
 	// response-* query parameters override headers, as S3 allows.
 	for q, h := range map[string]string{"response-content-type": "Content-Type", "response-cache-control": "Cache-Control",
@@ -96,9 +99,6 @@ func (c *call) getObject() error {
 		if v := c.q.Get(q); v != "" {
 			c.w.Header().Set(h, v)
 		}
-	}
-	if rng := c.r.Header.Get("Range"); rng != "" && !strings.HasPrefix(rng, "bytes=") {
-		return fmt.Errorf("%w: Range %q must be in bytes", errInvalidRange, rng)
 	}
 	http.ServeContent(c.w, c.r, "", info.LastModified, f)
 	return nil

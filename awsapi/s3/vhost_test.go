@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -55,6 +56,10 @@ func TestVirtualHostedStyleAndConditionals(t *testing.T) {
 		{"If-Match with the ETag", s3.GetObjectInput{IfMatch: put.ETag}, ""},
 		{"If-Match with another ETag", s3.GetObjectInput{IfMatch: aws.String(`"0000"`)}, "PreconditionFailed"},
 		{"If-None-Match with the ETag", s3.GetObjectInput{IfNoneMatch: put.ETag}, "NotModified"},
+		{"If-Unmodified-Since before the write", s3.GetObjectInput{IfUnmodifiedSince: aws.Time(time.Now().Add(-time.Hour))}, "PreconditionFailed"},
+		{"If-Match wins over a failing If-Unmodified-Since", s3.GetObjectInput{IfMatch: put.ETag, IfUnmodifiedSince: aws.Time(time.Now().Add(-time.Hour))}, ""},
+		{"range past the end", s3.GetObjectInput{Range: aws.String("bytes=100-200")}, "InvalidRange"},
+		{"range inside", s3.GetObjectInput{Range: aws.String("bytes=1-3")}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
