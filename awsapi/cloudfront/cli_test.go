@@ -49,12 +49,16 @@ func newCLI(t *testing.T, f *fixture) *cli {
 	}}
 }
 
-// try runs aws with args; a waiter that had to sleep (60 s / 20 s between
-// polls) runs into the 40 s limit, so passing proves it returned on its
-// first poll.
+// try runs aws with args. A waiter gets less time than its shortest sleep
+// between polls (60 s for distribution-deployed, 20 s for
+// invalidation-completed), so passing proves it returned on its first poll.
 func (c *cli) try(args ...string) (string, string, error) {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	limit := 60 * time.Second
+	if len(args) > 1 && args[1] == "wait" {
+		limit = 18 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, awsCLI, append([]string{"--endpoint-url", c.url, "--output", "json"}, args...)...)
 	cmd.Env = c.env
