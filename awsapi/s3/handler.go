@@ -1,6 +1,9 @@
 package s3
 
 import (
+	"bytes"
+	"crypto/md5"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -167,6 +170,17 @@ func (c *call) readBody(limit int64) ([]byte, error) {
 	}
 	if int64(len(body)) > limit {
 		return nil, fmt.Errorf("%w: the XML document is larger than %d bytes", errMalformedXML, limit)
+	}
+	// DeleteObjects requires Content-MD5 in S3; any document that carries
+	// one is checked, so a corrupted key list deletes nothing.
+	if want := c.r.Header.Get("Content-MD5"); want != "" {
+		sum, err := base64.StdEncoding.DecodeString(want)
+		if err != nil || len(sum) != md5.Size {
+			return nil, fmt.Errorf("%w: Content-MD5 %q is not a base64 MD5 digest", objstore.ErrInvalidDigest, want)
+		}
+		if got := md5.Sum(body); !bytes.Equal(got[:], sum) {
+			return nil, fmt.Errorf("%w: the Content-MD5 you specified did not match what we received", objstore.ErrBadDigest)
+		}
 	}
 	return body, nil
 }

@@ -150,7 +150,7 @@ func (c *call) listParts() error {
 		IsTruncated           bool
 		Part                  []partXML
 	}{NS: xmlns, Bucket: c.bucket, Key: c.key, UploadId: c.q.Get("uploadId"), PartNumberMarker: marker,
-		NextPartNumberMarker: pl.NextPartNumberMarker, MaxParts: max(maxParts, 1000), IsTruncated: pl.IsTruncated}
+		NextPartNumberMarker: pl.NextPartNumberMarker, MaxParts: pageSize(maxParts), IsTruncated: pl.IsTruncated}
 	for _, p := range pl.Parts {
 		out.Part = append(out.Part, partXML{p.PartNumber, s3Time(p.LastModified), `"` + p.ETag + `"`, p.Size})
 	}
@@ -184,7 +184,7 @@ func (c *call) listUploads() error {
 		Upload             []uploadXML
 		CommonPrefixes     []prefixXML
 	}{NS: xmlns, Bucket: c.bucket, KeyMarker: c.q.Get("key-marker"), UploadIdMarker: c.q.Get("upload-id-marker"),
-		NextKeyMarker: ul.NextKeyMarker, NextUploadIdMarker: ul.NextUploadIDMarker, MaxUploads: max(maxUploads, 1000), IsTruncated: ul.IsTruncated}
+		NextKeyMarker: ul.NextKeyMarker, NextUploadIdMarker: ul.NextUploadIDMarker, MaxUploads: pageSize(maxUploads), IsTruncated: ul.IsTruncated}
 	for _, u := range ul.Uploads {
 		out.Upload = append(out.Upload, uploadXML{u.Key, u.UploadID, s3Time(u.Initiated)})
 	}
@@ -192,4 +192,13 @@ func (c *call) listUploads() error {
 		out.CommonPrefixes = append(out.CommonPrefixes, prefixXML{p})
 	}
 	return c.write(http.StatusOK, &out)
+}
+
+// pageSize is the page size S3 reports: the requested one up to 1000, 1000
+// when none (or nonsense) was asked for.
+func pageSize(n int) int {
+	if n <= 0 || n > 1000 {
+		return 1000
+	}
+	return n
 }
