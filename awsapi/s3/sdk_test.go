@@ -205,6 +205,10 @@ func TestSDKMultipart(t *testing.T) {
 	if err != nil || len(lp.Parts) != 3 {
 		t.Fatalf("ListParts: %v", err)
 	}
+	page, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String("mpu"), Key: aws.String("big.bin"), UploadId: up.UploadId, MaxParts: aws.Int32(2)})
+	if err != nil || len(page.Parts) != 2 || !aws.ToBool(page.IsTruncated) || aws.ToInt32(page.MaxParts) != 2 || aws.ToString(page.NextPartNumberMarker) != "2" {
+		t.Fatalf("ListParts page of 2: %v %+v", err, page)
+	}
 	lu, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String("mpu")})
 	if err != nil || len(lu.Uploads) != 1 || aws.ToString(lu.Uploads[0].UploadId) != aws.ToString(up.UploadId) {
 		t.Fatalf("ListMultipartUploads: %v", err)
