@@ -110,6 +110,17 @@ func TestSDKObjectsRoundTrip(t *testing.T) {
 	if err != nil || head.Metadata["build"] != "42" || aws.ToInt64(head.ContentLength) != int64(len(body)) {
 		t.Fatalf("HeadObject of the copy: %v %+v", err, head)
 	}
+	if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("site"), Key: aws.String("copy.html"), CopySource: aws.String("site/1.0.0/index.html"),
+		MetadataDirective: types.MetadataDirectiveReplace, ContentType: aws.String("text/plain"), Metadata: map[string]string{"stage": "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	head, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("site"), Key: aws.String("copy.html")})
+	if err != nil || aws.ToString(head.ContentType) != "text/plain" || head.Metadata["stage"] != "b" || head.Metadata["build"] != "" {
+		t.Fatalf("HeadObject after a REPLACE copy: %v %+v", err, head)
+	}
+	if _, err := c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: aws.String("site"), Key: aws.String("x"), CopySource: aws.String("site/missing")}); apiCode(err) != "NoSuchKey" {
+		t.Fatalf("copy of a missing key: %v", err)
+	}
 	if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("site"), Key: aws.String("nope")}); err == nil {
 		t.Fatal("HeadObject of a missing key succeeded")
 	}
