@@ -31,7 +31,7 @@ type harness struct {
 	srv  *httptest.Server
 }
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB, opts ...func(*edge.Options)) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
@@ -50,7 +50,11 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := edge.NewServer(objs, edge.Options{ID: "test-edge", StickyKey: key})
+	o := edge.Options{ID: "test-edge", StickyKey: key}
+	for _, f := range opts {
+		f(&o)
+	}
+	e := edge.NewServer(objs, o)
 	done := make(chan struct{})
 	go func() { defer close(done); e.Watch(ctx, db, "test") }()
 	srv := httptest.NewServer(e)
@@ -377,4 +381,63 @@ func FuzzRangeAndHeaders(f *testing.F) {
 			t.Fatalf("status %d for Range %q Accept-Encoding %q", w.Code, rng, ae)
 		}
 	})
+}
+
+func TestBucketPolicyGuardsOriginWhenEnforced(t *testing.T) {
+	h := newHarness(t, func(o *edge.Options) { o.EnforceBucketPolicy = true })
+	p, s := h.staged(headerPolicy)
+	ctx := context.Background()
+	// No policy: the origin refuses everyone (and the SPA fallback page too).
+	if r := h.get(p.DomainName, "/app.js"); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("no bucket policy: status %d, want 403", r.StatusCode)
+	}
+	// Seed 002's policy names the primary's ARN only.
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},
+		"Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*",
+		"Condition":{"StringEquals":{"AWS:SourceArn":["` + p.ARN + `"]}}}]}`
+	if err := h.objs.PutBucketPolicy(ctx, "site", []byte(policy)); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.get(p.DomainName, "/app.js"); r.StatusCode != http.StatusOK {
+		t.Fatalf("primary allowed by ARN: status %d", r.StatusCode)
+	}
+	if r := h.get(p.DomainName, "/app.js", "aws-cf-cd-env", "staging"); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("staging not named in the policy: status %d, want 403", r.StatusCode)
+	}
+	// Adding the staging ARN (seed 002's "enable") lets the testers through.
+	policy = strings.Replace(policy, `"`+p.ARN+`"`, `"`+p.ARN+`","`+s.ARN+`"`, 1)
+	if err := h.objs.PutBucketPolicy(ctx, "site", []byte(policy)); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.get(p.DomainName, "/app.js", "aws-cf-cd-env", "staging"); r.StatusCode != http.StatusOK {
+		t.Fatalf("staging named in the policy: status %d", r.StatusCode)
+	}
+}
+
+func TestBucketPolicyEvaluation(t *testing.T) {
+	const arn = "arn:aws:cloudfront::000000000000:distribution/E1"
+	tests := []struct {
+		name, policy string
+		want         bool
+	}{
+		{"allow by source ARN", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*","Condition":{"StringEquals":{"AWS:SourceArn":"` + arn + `"}}}]}`, true},
+		{"other distribution", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*","Condition":{"StringEquals":{"AWS:SourceArn":"arn:aws:cloudfront::000000000000:distribution/E2"}}}]}`, false},
+		{"other resource", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"}]}`, false},
+		{"public read", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*"}]}`, true},
+		{"explicit deny wins", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::site/secret/*"}]}`, false},
+		{"wrong action", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::site/*"}]}`, false},
+		{"unknown condition key", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*","Condition":{"IpAddress":{"aws:SourceIp":"1.2.3.4/32"}}}]}`, false},
+		{"not JSON", `{`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key := "1.0.0/index.html"
+			if strings.Contains(tt.name, "deny") {
+				key = "secret/x"
+			}
+			if got := edge.AllowedByBucketPolicy([]byte(tt.policy), "site", key, arn); got != tt.want {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
 }

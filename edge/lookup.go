@@ -29,7 +29,7 @@ func (s *Server) lookup(r *http.Request, d *dist, b *behavior, path string, now 
 	var f *fetched
 	var err error
 	if b.origin.bucket != "" {
-		f, err = s.fetchBucket(r.Context(), b.origin, path)
+		f, err = s.fetchBucket(r.Context(), d, b.origin, path)
 	} else {
 		f, err = s.fetchCustom(r.Context(), b.origin, r)
 	}

@@ -13,9 +13,11 @@ import (
 	"github.com/edgecd/edgecd/objstore"
 )
 
-// Buckets reads objects of local buckets; *objstore.Store implements it.
+// Buckets reads objects and bucket policies of local buckets;
+// *objstore.Store implements it.
 type Buckets interface {
 	Open(ctx context.Context, bucket, key string) (*os.File, objstore.ObjectInfo, error)
+	GetBucketPolicy(ctx context.Context, bucket string) ([]byte, error)
 }
 
 // fetched is an origin's answer. Small bodies are read into memory so they
@@ -53,9 +55,21 @@ func errorFetch(status int, code, msg, key string) *fetched {
 	return &fetched{status: status, header: h, body: errorBody(code, msg, key)}
 }
 
-// fetchBucket reads path from a local bucket origin.
-func (s *Server) fetchBucket(ctx context.Context, o *origin, path string) (*fetched, error) {
+// fetchBucket reads path from a local bucket origin for distribution d.
+// With EnforceBucketPolicy the bucket's policy must let d read the object,
+// as origin access control requires in the cloud; otherwise the origin
+// answers 403 AccessDenied, as S3 would.
+func (s *Server) fetchBucket(ctx context.Context, d *dist, o *origin, path string) (*fetched, error) {
 	key := strings.TrimPrefix(o.path+path, "/")
+	if s.opts.EnforceBucketPolicy {
+		policy, err := s.buckets.GetBucketPolicy(ctx, o.bucket)
+		if err != nil && !errors.Is(err, objstore.ErrNoSuchBucketPolicy) && !errors.Is(err, objstore.ErrNoSuchBucket) {
+			return nil, fmt.Errorf("read the policy of bucket %s: %w", o.bucket, err)
+		}
+		if err != nil || !allowedByBucketPolicy(policy, o.bucket, key, d.arn) {
+			return errorFetch(http.StatusForbidden, "AccessDenied", "Access Denied: the bucket policy does not allow "+d.arn, key), nil
+		}
+	}
 	f, info, err := s.buckets.Open(ctx, o.bucket, key)
 	switch {
 	case errors.Is(err, objstore.ErrNoSuchKey):

@@ -27,6 +27,10 @@ type Options struct {
 	Logger          *slog.Logger
 	Now             func() time.Time
 	Client          *http.Client // for custom origins
+	// EnforceBucketPolicy makes local bucket origins honour the bucket
+	// policy: a distribution the policy does not allow (by its ARN, as in
+	// origin access control) gets 403 from its origin. Off by default.
+	EnforceBucketPolicy bool
 }
 
 // Server is the viewer-facing HTTP handler.

@@ -31,6 +31,7 @@ type site struct {
 // dist is a distribution compiled for serving.
 type dist struct {
 	id, domain string
+	arn        string
 	enabled    bool
 	rootObject string
 	origins    map[string]*origin
@@ -136,6 +137,7 @@ func compile(d *cdn.Distribution) (*dist, error) {
 	cfg := &d.DistributionConfig
 	c := &dist{
 		id:         d.Id,
+		arn:        d.ARN,
 		domain:     strings.ToLower(d.DomainName),
 		enabled:    cfg.Enabled,
 		rootObject: cfg.DefaultRootObject,

@@ -109,15 +109,16 @@ func anyMatch(patterns []string, s string, fold bool) bool {
 		if fold {
 			p = strings.ToLower(p)
 		}
-		if glob(p, s) {
+		if Match(p, s) {
 			return true
 		}
 	}
 	return false
 }
 
-// glob matches * (any run) and ? (one character), iteratively.
-func glob(p, s string) bool {
+// Match reports whether s matches an IAM pattern: * is any run of
+// characters, ? one character. It is iterative, never exponential.
+func Match(p, s string) bool {
 	pi, si, star, mark := 0, 0, -1, 0
 	for si < len(s) {
 		switch {

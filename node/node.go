@@ -44,7 +44,10 @@ type Config struct {
 	// edgecd.localhost, which resolves to loopback everywhere).
 	DomainSuffix string
 	CacheBytes   int64
-	Logger       *slog.Logger
+	// EnforceBucketPolicy makes the edge honour bucket policies for local
+	// origins (origin access by distribution ARN, as in the cloud).
+	EnforceBucketPolicy bool
+	Logger              *slog.Logger
 }
 
 // Node is a running edgecd process.
@@ -123,10 +126,11 @@ func (n *Node) startEdge(ctx context.Context) error {
 	}
 	host, _ := os.Hostname()
 	n.Edge = edge.NewServer(n.Objects, edge.Options{
-		ID:         fmt.Sprintf("%s-%d", host, os.Getpid()),
-		StickyKey:  key,
-		CacheBytes: n.cfg.CacheBytes,
-		Logger:     n.cfg.Logger.With("part", "edge"),
+		ID:                  fmt.Sprintf("%s-%d", host, os.Getpid()),
+		StickyKey:           key,
+		CacheBytes:          n.cfg.CacheBytes,
+		EnforceBucketPolicy: n.cfg.EnforceBucketPolicy,
+		Logger:              n.cfg.Logger.With("part", "edge"),
 	})
 	if n.edgeLn, err = listen(n.cfg.EdgeAddr, "--edge-addr"); err != nil {
 		return err

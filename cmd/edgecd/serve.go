@@ -15,7 +15,7 @@ import (
 type nodeFlags struct {
 	dataDir, edgeAddr, apiAddr, role, logLevel string
 	accessKeyID, secretAccessKey               string
-	native                                     bool
+	native, enforceBucketPolicy                bool
 }
 
 func (f *nodeFlags) register(fs *flag.FlagSet, defEdge, defAPI string) {
@@ -23,6 +23,7 @@ func (f *nodeFlags) register(fs *flag.FlagSet, defEdge, defAPI string) {
 	fs.StringVar(&f.edgeAddr, "edge-addr", defEdge, "viewer (CDN) listen address; port 0 picks a free port")
 	fs.StringVar(&f.apiAddr, "api-addr", defAPI, "AWS-compatible API listen address; port 0 picks a free port")
 	fs.BoolVar(&f.native, "native", false, "lift CloudFront's limits: any weight 0-1, policies at creation")
+	fs.BoolVar(&f.enforceBucketPolicy, "enforce-bucket-policy", false, "origins honour bucket policies: a distribution the policy does not name (AWS:SourceArn) gets 403")
 	fs.StringVar(&f.accessKeyID, "access-key-id", "", "operator access key id (default: generated once and kept in the data dir)")
 	fs.StringVar(&f.secretAccessKey, "secret-access-key", "", "operator secret access key")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -64,7 +65,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	n, err := node.Start(ctx, node.Config{DataDir: f.dataDir, Role: f.role, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, Logger: log})
+	n, err := node.Start(ctx, node.Config{DataDir: f.dataDir, Role: f.role, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, EnforceBucketPolicy: f.enforceBucketPolicy, Logger: log})
 	if err != nil {
 		return err
 	}
