@@ -27,5 +27,6 @@ fi
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-# -p 2 matches the machine's cores; the e2e package builds and runs the binary.
-go test -race -p 2 -timeout 25m ./... "$@"
+# -p 2 matches the machine's cores. -count=1: the e2e package builds and runs
+# the binary, which the test cache cannot see, so a cached pass could be stale.
+go test -race -p 2 -count=1 -timeout 25m ./... "$@"
