@@ -40,12 +40,12 @@ func (s *Service) fillStatus(ctx context.Context, d *Distribution, rev int64) er
 			rev = max(rev, prec.Rev)
 		}
 	}
-	ok, err := s.deployedAt(ctx, rev)
+	applied, err := s.appliedEverywhere(ctx)
 	if err != nil {
 		return err
 	}
 	d.Status = StatusInProgress
-	if ok {
+	if rev <= applied {
 		d.Status = StatusDeployed
 	}
 	invs, err := s.st.List(ctx, KindInvalidation, store.Query{Prefix: d.Id + "/"})
@@ -54,7 +54,7 @@ func (s *Service) fillStatus(ctx context.Context, d *Distribution, rev int64) er
 	}
 	d.InProgressInvalidationBatches = 0
 	for _, r := range invs {
-		if done, err := s.deployedAt(ctx, r.Rev); err == nil && !done {
+		if r.Rev > applied {
 			d.InProgressInvalidationBatches++
 		}
 	}

@@ -67,6 +67,10 @@ func (s *Service) CreateInvalidation(ctx context.Context, distID string, batch I
 		if err != nil {
 			return err
 		}
+		applied, err := s.appliedEverywhere(ctx)
+		if err != nil {
+			return err
+		}
 		inProgress := 0
 		for _, r := range existing {
 			inv, err := decode[Invalidation](r)
@@ -80,9 +84,7 @@ func (s *Service) CreateInvalidation(ctx context.Context, distID string, batch I
 				out, atRev = inv, r.Rev
 				return nil
 			}
-			if done, err := s.deployedAt(ctx, r.Rev); err != nil {
-				return err
-			} else if !done {
+			if r.Rev > applied {
 				inProgress += len(inv.InvalidationBatch.Paths.Items)
 			}
 		}

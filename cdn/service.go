@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/edgecd/edgecd/store"
@@ -70,17 +71,26 @@ func (s *Service) Account() string { return s.opts.Account }
 // deployedAt reports whether every live edge has applied revision rev.
 // With no live edge there is nothing left to propagate to.
 func (s *Service) deployedAt(ctx context.Context, rev int64) (bool, error) {
+	applied, err := s.appliedEverywhere(ctx)
+	return rev <= applied, err
+}
+
+// appliedEverywhere is the highest revision every live edge has applied
+// (math.MaxInt64 with no live edge), so one read of the edges answers
+// "deployed?" for any number of revisions.
+func (s *Service) appliedEverywhere(ctx context.Context) (int64, error) {
 	edges, err := s.st.Edges(ctx)
 	if err != nil {
-		return false, fmt.Errorf("read edges: %w", err)
+		return 0, fmt.Errorf("read edges: %w", err)
 	}
 	cutoff := s.opts.Now().Add(-s.opts.EdgeLiveWindow)
+	applied := int64(math.MaxInt64)
 	for _, e := range edges {
-		if e.LastSeen.After(cutoff) && e.AckedRev < rev {
-			return false, nil
+		if e.LastSeen.After(cutoff) {
+			applied = min(applied, e.AckedRev)
 		}
 	}
-	return true, nil
+	return applied, nil
 }
 
 // WaitDeployed blocks until revision rev is applied by every live edge or
