@@ -143,11 +143,16 @@ func (c *call) route() error {
 }
 
 func (c *call) authorize(action string, withKey bool) error {
-	res := "arn:aws:s3:::" + c.bucket
 	if withKey {
-		res += "/" + c.key
+		return c.authorizeObject(action, c.bucket, c.key)
 	}
-	return iam.Authorize(c.r.Context(), "s3:"+action, res)
+	return iam.Authorize(c.r.Context(), "s3:"+action, "arn:aws:s3:::"+c.bucket)
+}
+
+// authorizeObject checks action on any object, e.g. a copy source or one
+// key of DeleteObjects.
+func (c *call) authorizeObject(action, bucket, key string) error {
+	return iam.Authorize(c.r.Context(), "s3:"+action, "arn:aws:s3:::"+bucket+"/"+key)
 }
 
 func (c *call) write(status int, v any) error {

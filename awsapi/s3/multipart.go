@@ -66,7 +66,7 @@ func (c *call) uploadPartCopy(n int, id string) error {
 	if err != nil {
 		return err
 	}
-	if err := authorizeSource(c, sb, sk); err != nil {
+	if err := c.authorizeObject("GetObject", sb, sk); err != nil {
 		return err
 	}
 	first, last := int64(0), int64(-1)

@@ -135,7 +135,7 @@ func (c *call) deleteObjects() error {
 	}{NS: xmlns}
 	keys := make([]string, 0, len(req.Keys))
 	for _, k := range req.Keys {
-		if err := iamAuthorizeKey(c, "DeleteObject", k); err != nil {
+		if err := c.authorizeObject("DeleteObject", c.bucket, k); err != nil {
 			out.Error = append(out.Error, failed{k, "AccessDenied", err.Error()})
 			continue
 		}
@@ -165,13 +165,6 @@ func (c *call) deleteObjects() error {
 	return c.write(http.StatusOK, &out)
 }
 
-func iamAuthorizeKey(c *call, action, key string) error {
-	saved := c.key
-	c.key = key
-	defer func() { c.key = saved }()
-	return c.authorize(action, true)
-}
-
 // copySource parses x-amz-copy-source: "bucket/key" or "/bucket/key",
 // URL-encoded.
 func (c *call) copySource() (string, string, error) {
@@ -195,7 +188,7 @@ func (c *call) copyObject() error {
 	if err != nil {
 		return err
 	}
-	if err := authorizeSource(c, sb, sk); err != nil {
+	if err := c.authorizeObject("GetObject", sb, sk); err != nil {
 		return err
 	}
 	opts := objstore.CopyOptions{}
@@ -212,11 +205,4 @@ func (c *call) copyObject() error {
 		LastModified string
 		ETag         string
 	}{NS: xmlns, LastModified: s3Time(info.LastModified), ETag: info.QuotedETag()})
-}
-
-func authorizeSource(c *call, bucket, key string) error {
-	sb, sk := c.bucket, c.key
-	c.bucket, c.key = bucket, key
-	defer func() { c.bucket, c.key = sb, sk }()
-	return c.authorize("GetObject", true)
 }
