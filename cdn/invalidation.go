@@ -105,15 +105,17 @@ func (s *Service) CreateInvalidation(ctx context.Context, distID string, batch I
 }
 
 func (s *Service) fillInvalidation(ctx context.Context, inv *Invalidation, rev int64) error {
-	done, err := s.deployedAt(ctx, rev)
-	if err != nil {
-		return err
+	applied, err := s.appliedEverywhere(ctx)
+	inv.Status = invalidationStatus(rev, applied)
+	return err
+}
+
+// invalidationStatus is Completed once every live edge applied rev.
+func invalidationStatus(rev, applied int64) string {
+	if rev <= applied {
+		return StatusCompleted
 	}
-	inv.Status = StatusInProgress
-	if done {
-		inv.Status = StatusCompleted
-	}
-	return nil
+	return StatusInProgress
 }
 
 // GetInvalidation returns an invalidation with its current status.
@@ -149,6 +151,10 @@ func (s *Service) ListInvalidations(ctx context.Context, distID, marker string, 
 	if marker != "" {
 		start = slices.IndexFunc(recs, func(r store.Record) bool { return r.ID == distID+"/"+marker }) + 1
 	}
+	applied, err := s.appliedEverywhere(ctx)
+	if err != nil {
+		return nil, "", err
+	}
 	var out []Invalidation
 	next := ""
 	for i := start; i < len(recs); i++ {
@@ -160,9 +166,7 @@ func (s *Service) ListInvalidations(ctx context.Context, distID, marker string, 
 		if err != nil {
 			return nil, "", err
 		}
-		if err := s.fillInvalidation(ctx, inv, recs[i].Rev); err != nil {
-			return nil, "", err
-		}
+		inv.Status = invalidationStatus(recs[i].Rev, applied)
 		out = append(out, *inv)
 	}
 	return out, next, nil
