@@ -1,7 +1,6 @@
 package sfn
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -9,16 +8,11 @@ import (
 	"github.com/edgecd/edgecd/asl"
 	"github.com/edgecd/edgecd/flow"
 	"github.com/edgecd/edgecd/iam"
+	"github.com/edgecd/edgecd/internal/awsjson"
 )
 
 // APIError is an error as the JSON 1.0 protocol sends it.
-type APIError struct {
-	Code    string // the __type, e.g. StateMachineDoesNotExist
-	Message string
-	Status  int
-}
-
-func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+type APIError = awsjson.Error
 
 // errorCodes maps the engine's errors to Step Functions codes; every one is
 // a client error (400), as the model declares them.
@@ -75,21 +69,3 @@ func isAuthError(err error) bool {
 	return errors.As(err, &coded)
 }
 
-func writeError(w http.ResponseWriter, err error) {
-	api, ok := err.(*APIError)
-	if !ok {
-		var coded interface {
-			ErrorCode() string
-			HTTPStatus() int
-		}
-		if errors.As(err, &coded) {
-			api = &APIError{Code: coded.ErrorCode(), Message: err.Error(), Status: coded.HTTPStatus()}
-		} else {
-			api = &APIError{Code: "AccessDeniedException", Message: err.Error(), Status: http.StatusBadRequest}
-		}
-	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	w.Header().Set("X-Amzn-ErrorType", api.Code)
-	w.WriteHeader(api.Status)
-	json.NewEncoder(w).Encode(map[string]string{"__type": api.Code, "message": api.Message})
-}

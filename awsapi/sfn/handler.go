@@ -1,19 +1,16 @@
 package sfn
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/edgecd/edgecd/flow"
 	"github.com/edgecd/edgecd/iam"
+	"github.com/edgecd/edgecd/internal/awsjson"
 )
 
 // TargetPrefix is the X-Amz-Target prefix of every Step Functions operation.
@@ -107,53 +104,17 @@ func (h *Handler) Call(ctx context.Context, operation string, body []byte) ([]by
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	target := r.Header.Get("X-Amz-Target")
-	operation, ok := strings.CutPrefix(target, TargetPrefix)
-	if r.Method != http.MethodPost || !ok {
-		writeError(w, &APIError{Code: "UnknownOperationException", Message: fmt.Sprintf("POST with X-Amz-Target %s<Operation> expected, got %s %q", TargetPrefix, r.Method, target), Status: http.StatusBadRequest})
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil || len(body) > maxBody {
-		writeError(w, &APIError{Code: "SerializationException", Message: "The request body could not be read or is too large.", Status: http.StatusBadRequest})
-		return
-	}
-	out, err := h.Call(r.Context(), operation, body)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-	w.Write(out)
+	protocol.Serve(w, r, h.Call)
 }
 
-func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return &APIError{Code: "SerializationException", Message: fmt.Sprintf("Field %s has the wrong type: expected %s, got %s", te.Field, te.Type, te.Value), Status: http.StatusBadRequest}
-		}
-		return &APIError{Code: "SerializationException", Message: "The request body is not valid JSON: " + err.Error(), Status: http.StatusBadRequest}
-	}
-	return nil
-}
+// protocol is Step Functions' flavour of the JSON protocol.
+var protocol = awsjson.Protocol{TargetPrefix: TargetPrefix, ContentType: "application/x-amz-json-1.0", MaxBody: maxBody}
 
-// required checks pairs of (field name, value) for missing strings.
-func required(pairs ...string) error {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if pairs[i+1] == "" {
-			return validation(fmt.Sprintf("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", pairs[i]))
-		}
-	}
-	return nil
-}
+func decode(body []byte, v any) error { return awsjson.Decode(body, v) }
 
-func validation(msg string) error {
-	return &APIError{Code: "ValidationException", Message: msg, Status: http.StatusBadRequest}
-}
+func required(pairs ...string) error { return awsjson.Required(pairs...) }
+
+func validation(msg string) error { return awsjson.Validation(msg) }
 
 func (h *Handler) authorize(ctx context.Context, action, resource string) error {
 	if h.cfg.Authorize == nil {

@@ -1,28 +1,18 @@
 package ssm
 
 import (
-	"encoding/json"
 	"errors"
+	"github.com/edgecd/edgecd/internal/awsjson"
 	"net/http"
 
 	"github.com/edgecd/edgecd/iam"
 	"github.com/edgecd/edgecd/params"
 )
 
-// APIError is an error as the JSON 1.1 protocol sends it.
-type APIError struct {
-	Code    string // the __type, e.g. ParameterNotFound
-	Message string
-	Status  int
-}
-
-func (e *APIError) Error() string { return e.Code + ": " + e.Message }
-
-// ErrorCode, ErrorMessage and HTTPStatus let callers of Call (the flow
-// engine's aws-sdk:ssm tasks) read the error as they read smithy's.
-func (e *APIError) ErrorCode() string    { return e.Code }
-func (e *APIError) ErrorMessage() string { return e.Message }
-func (e *APIError) HTTPStatus() int      { return e.Status }
+// APIError is an error as the JSON 1.1 protocol sends it. Its ErrorCode,
+// ErrorMessage and HTTPStatus methods let callers of Call (the flow
+// engine's aws-sdk:ssm tasks) read it as they read smithy's errors.
+type APIError = awsjson.Error
 
 // errorCodes maps domain errors to SSM's error codes. Every SSM client error
 // is a 400.
@@ -76,25 +66,4 @@ func (h *Handler) wireError(operation string, err error) error {
 	return &APIError{Code: "InternalServerError", Message: "An internal error occurred. Try again.", Status: http.StatusInternalServerError}
 }
 
-func writeError(w http.ResponseWriter, err error) {
-	var api *APIError
-	if !errors.As(err, &api) {
-		api = &APIError{Code: "InternalServerError", Message: err.Error(), Status: http.StatusInternalServerError}
-		var s interface{ HTTPStatus() int }
-		if errors.As(err, &s) {
-			api.Status = s.HTTPStatus()
-		}
-		var c interface{ ErrorCode() string }
-		if errors.As(err, &c) {
-			api.Code = c.ErrorCode()
-		}
-	}
-	body, _ := json.Marshal(struct {
-		Type    string `json:"__type"`
-		Message string `json:"message"`
-	}{api.Code, api.Message})
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-ErrorType", api.Code)
-	w.WriteHeader(api.Status)
-	w.Write(body)
-}
+func writeError(w http.ResponseWriter, err error) { protocol.WriteError(w, err) }

@@ -1,18 +1,15 @@
 package ssm
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 
-	"github.com/edgecd/edgecd/iam"
+	"github.com/edgecd/edgecd/internal/awsjson"
 	"github.com/edgecd/edgecd/params"
 )
 
@@ -118,64 +115,26 @@ func (h *Handler) Call(ctx context.Context, operation string, body []byte) ([]by
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	target := r.Header.Get("X-Amz-Target")
-	operation, ok := strings.CutPrefix(target, TargetPrefix)
-	if r.Method != http.MethodPost || !ok {
-		writeError(w, &APIError{Code: "UnknownOperationException", Message: fmt.Sprintf("POST with X-Amz-Target %s<Operation> expected, got %s %q", TargetPrefix, r.Method, target), Status: http.StatusBadRequest})
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	var auth *iam.AuthError
-	if errors.As(err, &auth) {
-		// The gateway's verifying body found the payload is not what was
-		// signed.
-		writeError(w, &APIError{Code: "InvalidSignatureException", Message: auth.Msg, Status: http.StatusBadRequest})
-		return
-	}
-	if err != nil || len(body) > maxBody {
-		writeError(w, &APIError{Code: "SerializationException", Message: "The request body could not be read or is larger than 1 MiB.", Status: http.StatusBadRequest})
-		return
-	}
-	out, err := h.Call(r.Context(), operation, body)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Write(out)
+	protocol.Serve(w, r, h.Call)
 }
 
-// decode reads a request body. An empty body is an empty request, as the
-// SDKs send "{}" but hand-written clients may send nothing.
-func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return &APIError{Code: "SerializationException", Message: fmt.Sprintf("Field %s has the wrong type: expected %s, got %s", te.Field, te.Type, te.Value), Status: http.StatusBadRequest}
-		}
-		return &APIError{Code: "SerializationException", Message: "The request body is not valid JSON: " + err.Error(), Status: http.StatusBadRequest}
-	}
-	return nil
-}
+// protocol is SSM's flavour of the JSON protocol.
+var protocol = awsjson.Protocol{TargetPrefix: TargetPrefix, ContentType: "application/x-amz-json-1.1", MaxBody: maxBody}
 
-// required checks pairs of (field name, value) for missing strings.
+func decode(body []byte, v any) error { return awsjson.Decode(body, v) }
+
+// required checks pairs of (field name, value) for missing strings; SSM's
+// messages name members in lower camel case.
 func required(pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
-		if pairs[i+1] == "" {
-			return validation(fmt.Sprintf("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", lowerFirst(pairs[i])))
-		}
+		pairs[i] = lowerFirst(pairs[i])
 	}
-	return nil
+	return awsjson.Required(pairs...)
 }
 
 func lowerFirst(s string) string { return strings.ToLower(s[:1]) + s[1:] }
 
-func validation(msg string) error {
-	return &APIError{Code: "ValidationException", Message: msg, Status: http.StatusBadRequest}
-}
+func validation(msg string) error { return awsjson.Validation(msg) }
 
 func (h *Handler) authorize(ctx context.Context, action, resource string) error {
 	if h.cfg.Authorize == nil {
