@@ -1,7 +1,6 @@
 package cloudfront
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,85 +8,46 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edgecd/edgecd/internal/awscli"
 
 	"github.com/edgecd/edgecd/edge"
 	"github.com/edgecd/edgecd/iam"
 	"github.com/edgecd/edgecd/objstore"
 )
 
-const awsCLI = "/usr/bin/aws"
-
-// cli runs the real aws CLI v2 against the fixture with a clean
-// environment and a key of its own.
-type cli struct {
-	t   *testing.T
-	env []string
-	url string
-}
+// cli runs the real aws CLI v2 against the fixture with a key of its own.
+type cli struct{ *awscli.CLI }
 
 func newCLI(t *testing.T, f *fixture) *cli {
 	t.Helper()
-	if _, err := os.Stat(awsCLI); err != nil {
-		t.Skip("the aws CLI v2 is not installed at " + awsCLI)
-	}
-	dir := t.TempDir()
-	empty := filepath.Join(dir, "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
 	id, secret := f.key(t, iam.AdminPolicy())
-	return &cli{t: t, url: f.srv.URL, env: []string{
-		"PATH=/usr/bin:/bin", "HOME=" + dir,
-		"AWS_ACCESS_KEY_ID=" + id, "AWS_SECRET_ACCESS_KEY=" + secret, "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + empty, "AWS_SHARED_CREDENTIALS_FILE=" + empty,
-		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
-	}}
+	c := awscli.New(t, f.srv.URL, id, secret)
+	c.Prefix = []string{"--output", "json"}
+	return &cli{c}
 }
 
-// try runs aws with args. A waiter gets less time than its shortest sleep
-// between polls (60 s for distribution-deployed, 20 s for
-// invalidation-completed), so passing proves it returned on its first poll.
-func (c *cli) try(args ...string) (string, string, error) {
-	c.t.Helper()
-	limit := 60 * time.Second
-	if len(args) > 1 && args[1] == "wait" {
-		limit = 18 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, awsCLI, append([]string{"--endpoint-url", c.url, "--output", "json"}, args...)...)
-	cmd.Env = c.env
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	return out.String(), errOut.String(), err
-}
-
+// run runs a command that must succeed and decodes its output into v. A
+// waiter gets less time than its shortest sleep between polls (60 s for
+// distribution-deployed, 20 s for invalidation-completed), so passing
+// proves it returned on its first poll.
 func (c *cli) run(v any, args ...string) {
-	c.t.Helper()
-	out, errOut, err := c.try(args...)
-	if err != nil {
-		c.t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, errOut)
+	c.T.Helper()
+	cc := *c.CLI
+	if len(args) > 1 && args[1] == "wait" {
+		cc.Timeout = 18 * time.Second
 	}
-	if v != nil {
-		if err := json.Unmarshal([]byte(out), v); err != nil {
-			c.t.Fatalf("aws %s: %v in %q", strings.Join(args, " "), err, out)
-		}
-	}
+	cc.Run(v, args...)
 }
 
-// fails runs aws expecting an error whose output names code.
+// fails runs aws expecting the service error code.
 func (c *cli) fails(code string, args ...string) {
-	c.t.Helper()
-	_, errOut, err := c.try(args...)
-	if err == nil || !strings.Contains(errOut, code) {
-		c.t.Fatalf("aws %s: err %v, stderr %q; want %s", strings.Join(args, " "), err, errOut, code)
-	}
+	c.T.Helper()
+	c.Fails(code, args...)
 }
 
 func mustJSON(v any) string {

@@ -6,59 +6,26 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/edgecd/edgecd/internal/awscli"
+
 	"github.com/edgecd/edgecd/objstore"
 )
 
-const awsCLI = "/usr/bin/aws" // the CLI v2; the first aws on PATH may be an old v1
-
-// cliEnv is a clean environment for client processes: no inherited AWS_*
-// variables or config files can change what the tools do.
-func cliEnv(t *testing.T) []string {
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config")
-	creds := filepath.Join(dir, "credentials")
-	os.WriteFile(cfg, []byte("[default]\nregion = us-east-1\n"), 0o600)
-	os.WriteFile(creds, []byte("[default]\n"), 0o600)
-	return []string{"PATH=/usr/bin:/bin", "HOME=" + dir,
-		"AWS_ACCESS_KEY_ID=" + testKeyID, "AWS_SECRET_ACCESS_KEY=" + testSecret, "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=" + cfg, "AWS_SHARED_CREDENTIALS_FILE=" + creds, "AWS_PAGER="}
-}
-
-type cli struct {
-	t   *testing.T
-	env []string
-	url string
-}
+// cli runs the real aws CLI v2 against the test server.
+type cli struct{ *awscli.CLI }
 
 func newCLI(t *testing.T, ts *testServer) *cli {
-	if _, err := os.Stat(awsCLI); err != nil {
-		t.Skipf("the aws CLI v2 is not installed at %s", awsCLI)
-	}
-	return &cli{t: t, env: cliEnv(t), url: ts.URL}
+	return &cli{awscli.New(t, ts.URL, testKeyID, testSecret)}
 }
 
-// try runs the aws CLI against the test server.
-func (c *cli) try(args ...string) (stdout, stderr string, err error) {
-	cmd := exec.Command(awsCLI, append(args, "--endpoint-url", c.url)...)
-	cmd.Env = c.env
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err = cmd.Run()
-	return o.String(), e.String(), err
-}
-
+// run runs a command that must succeed and returns its output.
 func (c *cli) run(args ...string) string {
-	c.t.Helper()
-	out, errOut, err := c.try(args...)
-	if err != nil {
-		c.t.Fatalf("aws %s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
-	}
-	return out
+	c.T.Helper()
+	return c.Run(nil, args...)
 }
 
 // TestCLISyncDeploy is the seeds' deploy step with the real aws CLI v2.
@@ -161,10 +128,9 @@ func TestCLIBucketPolicyAndErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, errOut, err := c.try(tt.args...)
-			if err == nil || !strings.Contains(errOut, "("+tt.code+")") {
-				t.Fatalf("want exit status and %s, got %v:\n%s", tt.code, err, errOut)
-			}
+			sub := *c.CLI
+			sub.T = t
+			sub.Fails(tt.code, tt.args...)
 		})
 	}
 	t.Cleanup(func() {

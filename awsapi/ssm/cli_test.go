@@ -1,96 +1,38 @@
 package ssm
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/edgecd/edgecd/internal/awscli"
 )
 
-// awsCLI is the real aws CLI v2 (not the v1 that may come first on PATH).
-const awsCLI = "/usr/bin/aws"
-
-// cli runs the aws CLI against one endpoint with a clean environment.
-type cli struct {
-	endpoint string
-	env      []string
-}
+// cli runs `aws ssm ...` (the real CLI v2) against one endpoint.
+type cli struct{ *awscli.CLI }
 
 func newCLI(t *testing.T, endpoint string) *cli {
-	t.Helper()
-	if _, err := os.Stat(awsCLI); err != nil {
-		t.Skipf("aws CLI v2 not installed at %s", awsCLI)
-	}
-	dir := t.TempDir()
-	empty := filepath.Join(dir, "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &cli{endpoint: endpoint, env: []string{
-		"PATH=/usr/bin:/bin",
-		"HOME=" + dir,
-		"AWS_ACCESS_KEY_ID=" + testAccessKey,
-		"AWS_SECRET_ACCESS_KEY=" + testSecretKey,
-		"AWS_DEFAULT_REGION=us-east-1",
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_CONFIG_FILE=" + empty,
-		"AWS_SHARED_CREDENTIALS_FILE=" + empty,
-		"AWS_PAGER=",
-	}}
-}
-
-// run executes `aws ssm <args>` and returns stdout, stderr and the exit code.
-func (c *cli) run(t *testing.T, args ...string) (string, string, int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, awsCLI, append([]string{"ssm", "--endpoint-url", c.endpoint, "--output", "json"}, args...)...)
-	cmd.Env = c.env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("aws %v: %v", args, err)
-	}
-	return out.String(), errb.String(), code
+	c := awscli.New(t, endpoint, testAccessKey, testSecretKey)
+	c.Prefix = []string{"ssm", "--output", "json"}
+	return &cli{c}
 }
 
 // ok runs a command that must succeed and decodes its JSON output.
 func (c *cli) ok(t *testing.T, v any, args ...string) {
 	t.Helper()
-	out, stderr, code := c.run(t, args...)
-	if code != 0 {
-		t.Fatalf("aws ssm %s: exit %d: %s", strings.Join(args, " "), code, stderr)
-	}
-	if v != nil {
-		if err := json.Unmarshal([]byte(out), v); err != nil {
-			t.Fatalf("aws ssm %s: output %q: %v", strings.Join(args, " "), out, err)
-		}
-	}
+	c.Run(v, args...)
 }
 
-// fails runs a command that must fail with the service error code and a
-// message containing msg.
+// fails runs a command that must fail with the service error code, naming
+// the operation, with a message containing msg.
 func (c *cli) fails(t *testing.T, code, operation, msg string, args ...string) {
 	t.Helper()
-	_, stderr, exit := c.run(t, args...)
-	want := "An error occurred (" + code + ") when calling the " + operation + " operation: "
-	if exit != 254 || !strings.Contains(stderr, want) || !strings.Contains(stderr, msg) {
-		t.Fatalf("aws ssm %s: exit %d, stderr %q; want exit 254, %q and %q", strings.Join(args, " "), exit, stderr, want, msg)
+	stderr := c.Fails(code, args...)
+	if want := ") when calling the " + operation + " operation"; !strings.Contains(stderr, want) || !strings.Contains(stderr, msg) {
+		t.Fatalf("aws ssm %s: stderr %q; want %q and %q", strings.Join(args, " "), stderr, want, msg)
 	}
 }
 
