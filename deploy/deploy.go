@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -18,17 +19,30 @@ import (
 
 // Options describe one deploy.
 type Options struct {
-	Dir         string
-	Bucket      string
-	Prefix      string // "2.0.0/" (a trailing '/' is added when missing)
-	Delete      bool   // remove remote keys under Prefix that Dir lacks, after all uploads
+	Dir    string
+	Bucket string
+	Prefix string // "2.0.0/" (a trailing '/' is added when missing)
+	// Version, when set, is appended to Prefix as a folder: Prefix+Version+"/".
+	// VersionAuto derives it from the build (see DeriveVersion).
+	Version     string
+	Delete      bool // remove remote keys under Prefix that Dir lacks, after all uploads
 	DryRun      bool
 	Concurrency int   // parallel uploads; default 16
 	PartSize    int64 // multipart part size and threshold; default 8 MiB
 	Rules       []Rule
+	// CacheDir, when set, keeps a local cache of file hashes keyed by
+	// size, mtime, ctime and inode there (see CachePath), so a re-run
+	// does not re-read untouched files. Content hashes are still what is
+	// compared with the remote ETags.
+	CacheDir string
 	// Progress is called after each file is uploaded or deleted.
 	Progress func(Progress)
+
+	now func() time.Time // tests move the clock past the cache's racy window
 }
+
+// VersionAuto as Options.Version derives the version from the build.
+const VersionAuto = "auto"
 
 // Progress is a running count.
 type Progress struct {
@@ -42,6 +56,7 @@ type Progress struct {
 type Summary struct {
 	Bucket   string   `json:"bucket"`
 	Prefix   string   `json:"prefix"`
+	Version  string   `json:"version,omitempty"`
 	Uploaded int      `json:"uploaded"`
 	Skipped  int      `json:"skipped"`
 	Deleted  int      `json:"deleted"`
@@ -67,9 +82,14 @@ func ParseS3URL(u string) (bucket, prefix string, err error) {
 	return bucket, prefix, nil
 }
 
-// Run deploys o.Dir to s3://o.Bucket/o.Prefix with client.
+// Run deploys o.Dir to s3://o.Bucket/o.Prefix with client. The local scan
+// and the remote listing run at the same time; only files whose content
+// hash differs from the remote ETag are uploaded, so a run interrupted
+// part way resumes where it stopped when run again.
 func Run(ctx context.Context, client *s3.Client, o Options) (*Summary, error) {
 	start := time.Now()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	if o.Concurrency <= 0 {
 		o.Concurrency = 16
 	}
@@ -82,16 +102,52 @@ func Run(ctx context.Context, client *s3.Client, o Options) (*Summary, error) {
 	if st, err := os.Stat(o.Dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory: give the build output directory", o.Dir)
 	}
-	local, err := Scan(o.Dir, o.Prefix, o.PartSize, o.Rules)
+	var cache *hashCache
+	if o.CacheDir != "" {
+		now := start
+		if o.now != nil {
+			now = o.now()
+		}
+		cache = loadHashCache(CachePath(o.CacheDir, o.Dir, o.PartSize), o.Dir, o.PartSize, now)
+	}
+	version, local, err := resolveVersion(ctx, o, cache)
 	if err != nil {
 		return nil, err
 	}
-	remote, err := listRemote(ctx, client, o.Bucket, o.Prefix)
+	if version != "" {
+		if err := checkVersion(version); err != nil {
+			return nil, err
+		}
+		o.Prefix += version + "/"
+	}
+	type listing struct {
+		remote map[string]string
+		err    error
+	}
+	listed := make(chan listing, 1)
+	go func() {
+		r, err := listRemote(ctx, client, o.Bucket, o.Prefix)
+		listed <- listing{r, err}
+	}()
+	if local == nil {
+		local, err = scan(ctx, o.Dir, o.Prefix, o.PartSize, o.Rules, cache)
+	} else {
+		for i := range local {
+			local[i].Key = o.Prefix + local[i].Key
+		}
+	}
+	l := <-listed
 	if err != nil {
 		return nil, err
 	}
-	plan := Diff(local, remote, o.Delete)
-	sum := &Summary{Bucket: o.Bucket, Prefix: o.Prefix, Skipped: len(plan.Skips), DryRun: o.DryRun}
+	if l.err != nil {
+		return nil, l.err
+	}
+	if err := cache.save(o.Dir); err != nil {
+		slog.WarnContext(ctx, "could not save the local hash cache; the next deploy re-reads every file", "err", err)
+	}
+	plan := Diff(local, l.remote, o.Delete)
+	sum := &Summary{Bucket: o.Bucket, Prefix: o.Prefix, Version: version, Skipped: len(plan.Skips), DryRun: o.DryRun}
 	if o.DryRun {
 		for _, a := range plan.Uploads {
 			sum.Planned = append(sum.Planned, "upload "+a.Key)
@@ -135,8 +191,8 @@ func listRemote(ctx context.Context, client *s3.Client, bucket, prefix string) (
 	return out, nil
 }
 
-func upload(ctx context.Context, client *s3.Client, o Options, plan *Plan, start time.Time, sum *Summary) error {
-	ctx, cancel := context.WithCancel(ctx)
+func upload(parent context.Context, client *s3.Client, o Options, plan *Plan, start time.Time, sum *Summary) error {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	work := make(chan *File)
 	var (
@@ -176,6 +232,10 @@ func upload(ctx context.Context, client *s3.Client, o Options, plan *Plan, start
 	close(work)
 	wg.Wait()
 	sum.Uploaded, sum.Bytes = int(files.Load()), bytes.Load()
+	if firstErr == nil && parent.Err() != nil {
+		// Interrupted between files: some were never tried.
+		return fmt.Errorf("deploy interrupted after %d of %d uploads (run it again to finish): %w", sum.Uploaded, len(plan.Uploads), parent.Err())
+	}
 	return firstErr
 }
 

@@ -1,15 +1,8 @@
 package deploy
 
 import (
-	"crypto/md5"
-	"encoding/hex"
-	"fmt"
-	"io"
-	"io/fs"
 	"mime"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -83,73 +76,6 @@ func headersFor(rel string, rules []Rule) (contentType, cacheControl string) {
 		}
 	}
 	return contentType, cacheControl
-}
-
-// Scan walks dir and describes each regular file under prefix.
-func Scan(dir, prefix string, partSize int64, rules []Rule) ([]File, error) {
-	var files []File
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		ct, cc := headersFor(rel, rules)
-		f := File{Key: prefix + rel, Path: p, ContentType: ct, CacheControl: cc}
-		if f.Size, f.ETag, err = fileETag(p, partSize); err != nil {
-			return err
-		}
-		files = append(files, f)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("scan %s: %w", dir, err)
-	}
-	return files, nil
-}
-
-// fileETag returns the ETag S3 gives the file: its MD5 when it is uploaded
-// in one part, else the MD5 of its parts' MD5s with "-N".
-func fileETag(p string, partSize int64) (int64, string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return 0, "", err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, "", err
-	}
-	if st.Size() <= partSize {
-		h := md5.New()
-		if _, err := io.Copy(h, f); err != nil {
-			return 0, "", err
-		}
-		return st.Size(), hex.EncodeToString(h.Sum(nil)), nil
-	}
-	all := md5.New()
-	parts := 0
-	for {
-		h := md5.New()
-		n, err := io.CopyN(h, f, partSize)
-		if n > 0 {
-			all.Write(h.Sum(nil))
-			parts++
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return 0, "", err
-		}
-	}
-	return st.Size(), fmt.Sprintf("%s-%d", hex.EncodeToString(all.Sum(nil)), parts), nil
 }
 
 // Diff plans the uploads and deletes that make remote (key -> ETag) equal

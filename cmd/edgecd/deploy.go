@@ -8,16 +8,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/edgecd/edgecd/deploy"
 )
 
 const deployUsage = `Usage: edgecd deploy [flags] DIR s3://bucket/prefix/
+       edgecd deploy [flags] --version auto DIR s3://bucket/   (into bucket/<commit or content hash>/)
 
 Uploads what changed in DIR (by content hash), sets Content-Type and Cache-Control
 (fingerprinted assets: immutable for a year; HTML: no-cache), and with --delete removes
@@ -29,10 +30,10 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, deployUsage); fs.PrintDefaults() }
 	var (
-		endpoint, region, profile, output, rulesFile string
-		del, dryRun                                  bool
-		concurrency                                  int
-		partMiB                                      int64
+		endpoint, region, profile, output, rulesFile, version string
+		del, dryRun, noCache                                  bool
+		concurrency                                           int
+		partMiB                                               int64
 	)
 	fs.StringVar(&endpoint, "endpoint-url", "", "S3 endpoint (default: AWS_ENDPOINT_URL, else the real AWS)")
 	fs.StringVar(&region, "region", "", "AWS region")
@@ -42,6 +43,8 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.IntVar(&concurrency, "concurrency", 16, "parallel uploads")
 	fs.Int64Var(&partMiB, "part-size", 8, "multipart part size in MiB (files above it go multipart)")
 	fs.StringVar(&output, "output", "text", "text or json (a summary)")
+	fs.StringVar(&version, "version", "", `deploy into PREFIX/VERSION/; "auto" derives it from the build (git commit short hash, else a content hash)`)
+	fs.BoolVar(&noCache, "no-cache", false, "re-hash every file (by default hashes of untouched files are cached by size, mtime, ctime and inode in the user cache directory)")
 	fs.StringVar(&rulesFile, "rules", "", `JSON file of header rules: [{"pattern": "*.txt", "cache_control": "max-age=60"}]`)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -82,14 +85,17 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if endpoint != "" {
 		cfg.BaseEndpoint = aws.String(endpoint)
 	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		// A custom endpoint (edgecd, MinIO) is addressed path-style.
-		o.UsePathStyle = cfg.BaseEndpoint != nil
-	})
+	client := deploy.NewS3Client(cfg, concurrency)
+	cacheDir := ""
+	if !noCache {
+		if d, err := os.UserCacheDir(); err == nil {
+			cacheDir = filepath.Join(d, "edgecd", "deploy")
+		}
+	}
 	progress := progressPrinter(stderr, output == "json")
 	sum, err := deploy.Run(ctx, client, deploy.Options{
 		Dir: pos[0], Bucket: bucket, Prefix: prefix, Delete: del, DryRun: dryRun,
-		Concurrency: concurrency, PartSize: partMiB << 20, Rules: rules, Progress: progress,
+		Version: version, Concurrency: concurrency, PartSize: partMiB << 20, Rules: rules, CacheDir: cacheDir, Progress: progress,
 	})
 	if progress != nil {
 		fmt.Fprintln(stderr)
@@ -104,6 +110,9 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	for _, p := range sum.Planned {
 		fmt.Fprintln(stdout, "(dry run)", p)
+	}
+	if sum.Version != "" {
+		fmt.Fprintf(stdout, "version %s\n", sum.Version)
 	}
 	fmt.Fprintf(stdout, "s3://%s/%s: %d uploaded (%s), %d unchanged, %d deleted in %.2fs\n",
 		sum.Bucket, sum.Prefix, sum.Uploaded, humanBytes(sum.Bytes), sum.Skipped, sum.Deleted, sum.Seconds)

@@ -1,0 +1,138 @@
+package deploy
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// fakeS3 is the part of the S3 API a deploy of small files uses (list,
+// put, batch delete) over one bucket, counting the objects it stores. It
+// stores an object only once its whole body arrived, as S3 does, so a test
+// can tell what "landed" before an interruption.
+type fakeS3 struct {
+	t       *testing.T
+	mu      sync.Mutex
+	objects map[string]string // key -> ETag
+	puts    int
+	// onPut, when set, runs before a PUT is stored (with the lock free).
+	onPut func(key string)
+	// inflight lets a test wait until requests a cancelled client left
+	// behind have finished landing (or not).
+	inflight sync.WaitGroup
+}
+
+func newFakeS3(t *testing.T) (*fakeS3, *s3.Client) {
+	f := &fakeS3{t: t, objects: map[string]string{}}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	client := s3.New(s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(srv.URL),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+	})
+	return f, client
+}
+
+func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.inflight.Add(1)
+	defer f.inflight.Done()
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if bucket != "site" {
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `<Error><Code>NoSuchBucket</Code><Message>no bucket</Message></Error>`)
+		return
+	}
+	q := r.URL.Query()
+	switch {
+	case r.Method == http.MethodGet && key == "":
+		f.list(w, q.Get("prefix"), q.Get("continuation-token"))
+	case r.Method == http.MethodPut && key != "":
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return // the client went away: nothing lands
+		}
+		f.mu.Lock()
+		hook := f.onPut
+		f.mu.Unlock()
+		if hook != nil {
+			hook(key)
+		}
+		sum := md5.Sum(body)
+		etag := hex.EncodeToString(sum[:])
+		f.mu.Lock()
+		f.objects[key] = etag
+		f.puts++
+		f.mu.Unlock()
+		w.Header().Set("ETag", `"`+etag+`"`)
+	case r.Method == http.MethodPost && q.Has("delete"):
+		var req struct {
+			Object []struct{ Key string }
+		}
+		if err := xml.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		for _, o := range req.Object {
+			delete(f.objects, o.Key)
+		}
+		f.mu.Unlock()
+		io.WriteString(w, `<DeleteResult></DeleteResult>`)
+	default:
+		f.t.Errorf("fake S3: unexpected %s %s", r.Method, r.URL)
+		w.WriteHeader(http.StatusNotImplemented)
+	}
+}
+
+// list answers ListObjectsV2 in pages of three keys, so paging is used.
+func (f *fakeS3) list(w http.ResponseWriter, prefix, token string) {
+	f.mu.Lock()
+	var keys []string
+	for k := range f.objects {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	from, _ := strconv.Atoi(token)
+	to := min(from+3, len(keys))
+	var b strings.Builder
+	b.WriteString(`<ListBucketResult><Name>site</Name>`)
+	for _, k := range keys[from:to] {
+		b.WriteString(`<Contents><Key>` + k + `</Key><ETag>"` + f.objects[k] + `"</ETag><Size>1</Size></Contents>`)
+	}
+	if to < len(keys) {
+		b.WriteString(`<IsTruncated>true</IsTruncated><NextContinuationToken>` + strconv.Itoa(to) + `</NextContinuationToken>`)
+	} else {
+		b.WriteString(`<IsTruncated>false</IsTruncated>`)
+	}
+	f.mu.Unlock()
+	b.WriteString(`</ListBucketResult>`)
+	io.WriteString(w, b.String())
+}
+
+func (f *fakeS3) stored() (objects, puts int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.objects), f.puts
+}
+
+func (f *fakeS3) resetPuts() {
+	f.mu.Lock()
+	f.puts = 0
+	f.mu.Unlock()
+}
