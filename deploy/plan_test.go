@@ -86,3 +86,18 @@ func TestParseS3URL(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseS3URL(f *testing.F) {
+	for _, s := range []string{"s3://site/2.0.0/", "s3://site", "s3:///x", "site/x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, u string) {
+		b, p, err := ParseS3URL(u)
+		if err != nil {
+			return
+		}
+		if b == "" || strings.Contains(b, "/") || (p != "" && !strings.HasSuffix(p, "/")) {
+			t.Fatalf("ParseS3URL(%q) = %q, %q", u, b, p)
+		}
+	})
+}

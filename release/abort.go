@@ -72,6 +72,16 @@ func (c *Client) Abort(ctx context.Context, primaryID string) error {
 		if err := c.step("wait until "+stagingID+" is Deployed", func() error { return c.waitDeployed(ctx, stagingID) }); err != nil {
 			return err
 		}
+		if err := c.step("take "+stagingID+" out of the origin bucket policy", func() error {
+			cur, err := c.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(stagingID)})
+			if err != nil {
+				return err
+			}
+			_, err = c.revokeStaging(ctx, primaryID, stagingID, cur.DistributionConfig)
+			return err
+		}); err != nil {
+			return err
+		}
 		if err := c.step("delete staging "+stagingID, func() error {
 			cur, err := c.CloudFront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(stagingID)})
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
@@ -19,31 +20,72 @@ import (
 type Client struct {
 	CloudFront *cloudfront.Client
 	SSM        *ssm.Client
+	// S3, when set, lets Stage add the staging distribution to the origin
+	// bucket's policy when that policy names the primary (origin access
+	// control), and Abort take it out again. Without it those steps are
+	// skipped with a note.
+	S3 *s3.Client
 	// Service names the SSM parameters: /<Service>/version/frontend and
 	// /<Service>/cloudfront/cfcd-staging.
 	Service string
-	// Progress receives one line per step ("" to stay quiet).
+	// VersionParam, StagingParam and PromotedParam override the names
+	// (PromotedParam, default /<Service>/release/promoted, keeps the
+	// history of promoted origin paths that Rollback walks back).
+	VersionParam, StagingParam, PromotedParam string
+	// Progress receives one line per step (nil to stay quiet) unless
+	// OnStep is set.
 	Progress io.Writer
+	// OnStep, when set, is called as each step starts; the func it
+	// returns is called when the step ends, with its error. A terminal
+	// spinner showing what a command waits for hangs off this.
+	OnStep func(step string) (done func(error))
 	// Poll is the interval between status checks while waiting.
 	Poll time.Duration
 	// Now is the clock (for caller references); default time.Now.
 	Now func() time.Time
 }
 
-// StepError says which step of a command failed.
+// StepError says which step of a command failed, and what to do next.
 type StepError struct {
 	Step string
 	Err  error
 }
 
-func (e *StepError) Error() string { return fmt.Sprintf("step %q failed: %v", e.Step, e.Err) }
+func (e *StepError) Error() string {
+	return fmt.Sprintf("step %q failed: %v\nnext: %s", e.Step, e.Err, Hint(e.Err))
+}
+
 func (e *StepError) Unwrap() error { return e.Err }
 
+// staleRetries is how often a step whose write lost an ETag race (someone
+// changed the resource between our read and our write) is run again with
+// fresh reads before giving up.
+const staleRetries = 3
+
+// step runs one idempotent step: fn reads what it changes (with its ETag)
+// before changing it, so it is run again when the write finds a stale
+// ETag, and a whole command can be re-run after a failure.
 func (c *Client) step(name string, fn func() error) error {
-	if c.Progress != nil {
+	var done func(error)
+	switch {
+	case c.OnStep != nil:
+		done = c.OnStep(name)
+	case c.Progress != nil:
 		fmt.Fprintf(c.Progress, "• %s\n", name)
 	}
-	if err := fn(); err != nil {
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = fn()
+		var stale *cftypes.PreconditionFailed
+		if errors.As(err, &stale) && attempt < staleRetries {
+			continue
+		}
+		break
+	}
+	if done != nil {
+		done(err)
+	}
+	if err != nil {
 		return &StepError{Step: name, Err: err}
 	}
 	return nil
@@ -56,8 +98,19 @@ func (c *Client) now() time.Time {
 	return time.Now()
 }
 
-func (c *Client) paramVersion() string { return "/" + c.Service + "/version/frontend" }
-func (c *Client) paramStaging() string { return "/" + c.Service + "/cloudfront/cfcd-staging" }
+func (c *Client) paramVersion() string {
+	if c.VersionParam != "" {
+		return c.VersionParam
+	}
+	return "/" + c.Service + "/version/frontend"
+}
+
+func (c *Client) paramStaging() string {
+	if c.StagingParam != "" {
+		return c.StagingParam
+	}
+	return "/" + c.Service + "/cloudfront/cfcd-staging"
+}
 
 // StagingDeleted is the value of the staging parameter after a cleanup.
 const StagingDeleted = "deleted"
@@ -171,3 +224,7 @@ func (c *Client) distributionByDomain(ctx context.Context, domain string) (strin
 	}
 	return "", nil
 }
+
+// Run runs fn as one named step of the caller's own (reported like the
+// commands' steps, failing with a *StepError).
+func (c *Client) Run(step string, fn func() error) error { return c.step(step, fn) }

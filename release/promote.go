@@ -13,7 +13,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
-func (c *Client) paramPromoted() string { return "/" + c.Service + "/release/promoted" }
+// paramPromoted keeps the history of promoted origin paths (its SSM
+// parameter history), which rollback walks back.
+func (c *Client) paramPromoted() string {
+	if c.PromotedParam != "" {
+		return c.PromotedParam
+	}
+	return "/" + c.Service + "/release/promoted"
+}
 
 // PromoteResult says what Promote did.
 type PromoteResult struct {

@@ -29,6 +29,9 @@ type StageResult struct {
 	PolicyID      string `json:"policy_id"`
 	OriginPath    string `json:"origin_path"`
 	Version       string `json:"version"`
+	// BucketPolicies lists the origin buckets whose policy now also lets
+	// the staging distribution read (empty when none needed it).
+	BucketPolicies []string `json:"bucket_policies_updated,omitempty"`
 }
 
 func (in *StageInput) trafficConfig() (*cftypes.TrafficConfig, error) {
@@ -84,10 +87,15 @@ func (c *Client) Stage(ctx context.Context, in StageInput) (*StageResult, error)
 			return err
 		}
 		if id == "" {
+			// Fresh ETag: a retry after a lost race must not reuse the old one.
+			cur, err := c.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(in.PrimaryID)})
+			if err != nil {
+				return err
+			}
 			out, err := c.CloudFront.CopyDistribution(ctx, &cloudfront.CopyDistributionInput{
 				PrimaryDistributionId: aws.String(in.PrimaryID),
 				CallerReference:       aws.String(fmt.Sprintf("edgecd-release-%s-%d", in.PrimaryID, c.now().UnixNano())),
-				IfMatch:               primary.ETag,
+				IfMatch:               cur.ETag,
 				Staging:               aws.Bool(true),
 			})
 			if err != nil {
@@ -116,6 +124,16 @@ func (c *Client) Stage(ctx context.Context, in StageInput) (*StageResult, error)
 		o.OriginPath = aws.String(res.OriginPath)
 		cfg.Enabled = aws.Bool(true)
 		_, err = c.CloudFront.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(res.StagingID), IfMatch: cur.ETag, DistributionConfig: cfg})
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if err := c.step("let staging read the origin bucket (bucket policy)", func() error {
+		cur, err := c.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(res.StagingID)})
+		if err != nil {
+			return err
+		}
+		res.BucketPolicies, err = c.allowStaging(ctx, in.PrimaryID, res.StagingID, cur.DistributionConfig)
 		return err
 	}); err != nil {
 		return nil, err
@@ -150,7 +168,7 @@ func (c *Client) Stage(ctx context.Context, in StageInput) (*StageResult, error)
 	}); err != nil {
 		return nil, err
 	}
-	if err := c.step("wait until primary and staging are Deployed", func() error {
+	if err := c.step("wait until "+in.PrimaryID+" (primary) and "+res.StagingID+" (staging) are Deployed", func() error {
 		return c.waitDeployed(ctx, in.PrimaryID, res.StagingID)
 	}); err != nil {
 		return nil, err

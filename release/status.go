@@ -105,5 +105,6 @@ func (c *Client) distStatus(ctx context.Context, id string) (*DistributionStatus
 // ParseHeader splits "aws-cf-cd-env=staging".
 func ParseHeader(s string) (name, value string, ok bool) {
 	name, value, ok = strings.Cut(s, "=")
-	return strings.TrimSpace(name), strings.TrimSpace(value), ok && name != "" && value != ""
+	name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+	return name, value, ok && name != "" && value != ""
 }

@@ -122,11 +122,7 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // progressPrinter draws a one-line bar on a terminal and nothing otherwise
 // (the summary line says it all for logs).
 func progressPrinter(w io.Writer, quiet bool) func(deploy.Progress) {
-	f, ok := w.(*os.File)
-	if quiet || !ok {
-		return nil
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+	if quiet || !isTerminal(w) {
 		return nil
 	}
 	last := time.Time{}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/edgecd/edgecd/release"
@@ -35,6 +36,7 @@ unset to act on the real CloudFront.
 
 type releaseFlags struct {
 	endpoint, region, profile, service, output string
+	versionParam, stagingParam, promotedParam  string
 	primary, originPath, header, version       string
 	weight                                     float64
 	stickyIdle, stickyMax                      int
@@ -59,10 +61,13 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.region, "region", "", "AWS region (default: the standard chain, else us-east-1)")
 	fs.StringVar(&f.profile, "profile", "", "AWS shared-config profile")
 	fs.StringVar(&f.service, "service", "edgecd", "service name in the SSM parameters /<service>/version/frontend and /<service>/cloudfront/cfcd-staging")
-	fs.StringVar(&f.output, "output", "table", "status output: table or json")
+	fs.StringVar(&f.versionParam, "version-param", "", "SSM parameter holding the released version (default /<service>/version/frontend)")
+	fs.StringVar(&f.stagingParam, "staging-param", "", "SSM parameter holding the staging distribution id (default /<service>/cloudfront/cfcd-staging)")
+	fs.StringVar(&f.promotedParam, "promoted-param", "", "SSM parameter whose history lists promoted versions (default /<service>/release/promoted)")
+	fs.StringVar(&f.output, "output", "table", "text/table, or json (a machine-readable result)")
 	fs.StringVar(&f.primary, "primary", "", "primary distribution id")
 	fs.StringVar(&f.originPath, "origin-path", "", "origin path of the version to stage, e.g. /2.0.0")
-	fs.StringVar(&f.version, "version", "", "version to record (default: the origin path's last part)")
+	fs.StringVar(&f.version, "version", "", "version to record (default: the origin path's last part); alone, stages origin path /VERSION")
 	fs.StringVar(&f.header, "header", "", "route testers by header: NAME=VALUE (NAME starts with aws-cf-cd-)")
 	fs.Float64Var(&f.weight, "weight", -1, "route this share (0-1) of new viewers to staging")
 	fs.IntVar(&f.stickyIdle, "sticky-idle", 0, "with --weight: keep a viewer's side until idle this many seconds")
@@ -92,6 +97,9 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case "stage":
 		if err := needPrimary(); err != nil {
 			return err
+		}
+		if f.originPath == "" && f.version != "" {
+			f.originPath = "/" + f.version
 		}
 		in := release.StageInput{PrimaryID: f.primary, OriginPath: f.originPath, Version: f.version,
 			StickyIdle: int32(f.stickyIdle), StickyMax: int32(f.stickyMax)}
@@ -130,8 +138,8 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := c.Abort(ctx, f.primary); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "aborted: the staging distribution and policy of %s are gone\n", f.primary)
-		return nil
+		return printResult(stdout, f.output, map[string]any{"primary": f.primary, "aborted": true},
+			fmt.Sprintf("aborted: the staging distribution and policy of %s are gone", f.primary))
 	case "rollback":
 		if err := needPrimary(); err != nil {
 			return err
@@ -140,8 +148,8 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s now serves %s\n", f.primary, to)
-		return nil
+		return printResult(stdout, f.output, map[string]any{"primary": f.primary, "origin_path": to},
+			fmt.Sprintf("%s now serves %s", f.primary, to))
 	case "status":
 		if err := needPrimary(); err != nil {
 			return err
@@ -159,12 +167,23 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if f.distribution == "" || f.paths == "" {
 			return errors.New("--distribution and --paths are required, e.g. --distribution E123 --paths '/*'")
 		}
-		id, err := c.Invalidate(ctx, f.distribution, splitList(f.paths), f.wait)
-		if err != nil {
+		var id string
+		step := "invalidate " + f.paths + " on " + f.distribution
+		if f.wait {
+			step += " and wait until Completed"
+		}
+		if err := c.Run(step, func() (err error) {
+			id, err = c.Invalidate(ctx, f.distribution, splitList(f.paths), f.wait)
+			return err
+		}); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "invalidation %s created%s\n", id, map[bool]string{true: " and completed", false: ""}[f.wait])
-		return nil
+		status := "InProgress"
+		if f.wait {
+			status = "Completed"
+		}
+		return printResult(stdout, f.output, map[string]any{"distribution": f.distribution, "invalidation_id": id, "status": status},
+			fmt.Sprintf("invalidation %s on %s: %s", id, f.distribution, status))
 	}
 	return fmt.Errorf("unknown release command %q\n\n%s", sub, releaseUsage)
 }
@@ -190,10 +209,61 @@ func newReleaseClient(ctx context.Context, f *releaseFlags, progress io.Writer) 
 	return &release.Client{
 		CloudFront: cloudfront.NewFromConfig(cfg),
 		SSM:        ssm.NewFromConfig(cfg),
-		Service:    f.service,
-		Progress:   progress,
-		Poll:       250 * time.Millisecond,
+		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
+			o.UsePathStyle = cfg.BaseEndpoint != nil
+		}),
+		Service:       f.service,
+		VersionParam:  f.versionParam,
+		StagingParam:  f.stagingParam,
+		PromotedParam: f.promotedParam,
+		OnStep:        stepReporter(progress),
+		Poll:          250 * time.Millisecond,
 	}, nil
+}
+
+// stepReporter shows each step of a release command on w: on a terminal a
+// spinner with the step and its elapsed time (what the command is waiting
+// for), redrawn in place and replaced by a check mark or a cross; in a log,
+// one plain line when a step starts and one when it ends.
+func stepReporter(w io.Writer) func(string) func(error) {
+	tty := isTerminal(w)
+	return func(step string) func(error) {
+		start := time.Now()
+		if !tty {
+			fmt.Fprintf(w, "• %s\n", step)
+			return func(err error) {
+				if err != nil {
+					fmt.Fprintf(w, "  failed after %s\n", time.Since(start).Round(time.Millisecond))
+					return
+				}
+				fmt.Fprintf(w, "  done in %s\n", time.Since(start).Round(time.Millisecond))
+			}
+		}
+		stop, stopped := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(stopped)
+			frames := []rune("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for i := 0; ; i++ {
+				fmt.Fprintf(w, "\r\033[K%c %s (%s)", frames[i%len(frames)], step, time.Since(start).Round(100*time.Millisecond))
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+				}
+			}
+		}()
+		return func(err error) {
+			close(stop)
+			<-stopped
+			mark := "✓"
+			if err != nil {
+				mark = "✗"
+			}
+			fmt.Fprintf(w, "\r\033[K%s %s (%s)\n", mark, step, time.Since(start).Round(100*time.Millisecond))
+		}
+	}
 }
 
 func splitList(s string) []string {
