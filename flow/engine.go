@@ -44,6 +44,13 @@ type Options struct {
 	LeaseTTL time.Duration
 	// MaxHistoryEvents as asl.Env.MaxHistoryEvents.
 	MaxHistoryEvents int
+	// OnStatus, when set, is called after the commit whenever an
+	// execution's status changes: RUNNING when it starts, then SUCCEEDED,
+	// FAILED, TIMED_OUT or ABORTED. Delivery is at least once (a change
+	// committed before a crash is delivered after the restart), in commit
+	// order, from one goroutine that the engine does not wait for; a slow
+	// OnStatus delays only later notifications.
+	OnStatus func(ctx context.Context, x Execution)
 }
 
 // Engine runs executions durably on a store. Create it with New, start its
@@ -57,6 +64,10 @@ type Engine struct {
 	log   *slog.Logger
 	inbox chan *input
 	wake  chan struct{}
+	// statusWake tells the status notifier that the outbox has news;
+	// statusSeq is the last outbox key, used by the commit loop only.
+	statusWake chan struct{}
+	statusSeq  int64
 
 	mu       sync.Mutex
 	defs     map[string]*asl.Definition  // machine ARN + "#" + version
@@ -99,7 +110,7 @@ func New(opt Options) (*Engine, error) {
 	}
 	return &Engine{
 		opt: opt, st: opt.Store, kv: readerKV(opt.Store), clock: opt.Clock, log: opt.Logger,
-		inbox: make(chan *input, 1024), wake: make(chan struct{}, 1),
+		inbox: make(chan *input, 1024), wake: make(chan struct{}, 1), statusWake: make(chan struct{}, 1),
 		defs: map[string]*asl.Definition{}, done: map[string][]chan Execution{}, running: map[string]bool{},
 	}, nil
 }
@@ -111,9 +122,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.runCtx = ctx
 	e.mu.Unlock()
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); e.commitLoop(ctx) }()
 	go func() { defer wg.Done(); e.timerLoop(ctx) }()
+	go func() { defer wg.Done(); e.statusLoop(ctx) }()
 	e.recoverTasks(ctx, true)
 	tick := e.clock.At(e.clock.Now().Add(e.opt.LeaseTTL / 2))
 loop:

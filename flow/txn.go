@@ -27,6 +27,7 @@ type txn struct {
 	results []result
 	post    []func()
 	timers  bool
+	status  bool // the status outbox has news
 }
 
 type execState struct {
@@ -291,6 +292,9 @@ func (t *txn) start(ctx context.Context, req *startReq) (Execution, error) {
 		State:  state,
 	}}
 	t.execs[arn] = x
+	if err := t.statusChanged(ctx, x.rec.Execution); err != nil {
+		return Execution{}, fatal(err)
+	}
 	if err := t.effects(ctx, x, effects); err != nil {
 		return Execution{}, err
 	}
@@ -328,7 +332,7 @@ func (t *txn) effects(ctx context.Context, x *execState, effects []asl.Effect) e
 				_, err = t.kv.del(ctx, kindTimer, k)
 			}
 		case asl.ExecutionFinished:
-			t.finished(x, ef)
+			err = t.finished(ctx, x, ef)
 		}
 		if err != nil {
 			return fatal(err)
@@ -337,7 +341,7 @@ func (t *txn) effects(ctx context.Context, x *execState, effects []asl.Effect) e
 	return nil
 }
 
-func (t *txn) finished(x *execState, f asl.ExecutionFinished) {
+func (t *txn) finished(ctx context.Context, x *execState, f asl.ExecutionFinished) error {
 	x.rec.Status, x.rec.Error, x.rec.Cause, x.rec.Stop = f.Status, f.Error, f.Cause, t.now
 	if f.Output != nil {
 		x.rec.Output = append(json.RawMessage(nil), f.Output...)
@@ -347,6 +351,7 @@ func (t *txn) finished(x *execState, f asl.ExecutionFinished) {
 	if p := x.rec.Parent; p != nil {
 		t.queue = append(t.queue, &input{exec: p.Exec, ev: childOutcome(x.rec.Execution, p.Mode, p.TaskID), task: taskKey(p.Exec, p.TaskID)})
 	}
+	return t.statusChanged(ctx, done)
 }
 
 // afterCommit makes the transaction's effects visible: tasks go out,
@@ -357,5 +362,8 @@ func (t *txn) afterCommit() {
 	}
 	if t.timers {
 		t.e.signalTimers()
+	}
+	if t.status {
+		t.e.signalStatus()
 	}
 }
