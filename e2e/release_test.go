@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -107,9 +110,15 @@ func TestReleaseCycle(t *testing.T) {
 	if got := param("/edgecd/version/frontend"); got != "2.0.0" {
 		t.Fatalf("version parameter after stage = %q", got)
 	}
-	again := release("stage", "--primary", primary, "--origin-path", "/2.0.0", "--header", "aws-cf-cd-env=staging", "--output", "json")
-	if !strings.Contains(again, `"origin_path": "/2.0.0"`) {
-		t.Fatalf("second stage: %s", again)
+	again, steps, err := p.try("edgecd", "release", "stage", "--primary", primary, "--origin-path", "/2.0.0", "--header", "aws-cf-cd-env=staging", "--output", "json")
+	if err != nil || !strings.Contains(again, `"origin_path": "/2.0.0"`) {
+		t.Fatalf("second stage: %v\n%s\n%s", err, again, steps)
+	}
+	// Not a terminal: one plain line as each step starts and one as it ends.
+	for _, want := range []string{"• find or create the staging distribution\n", "• wait until " + primary + " (primary) and ", "  done in "} {
+		if !strings.Contains(steps, want) {
+			t.Fatalf("stage's log lacks %q:\n%s", want, steps)
+		}
 	}
 
 	release("promote", "--primary", primary)
@@ -168,4 +177,97 @@ func firstLine(s string) string {
 func mustJSON(t *testing.T, v any) string {
 	t.Helper()
 	return jsonString(v)
+}
+
+// TestReleaseInvalidateWaitsUntilViewersGetTheNewFile is seed 003's
+// invalidation Lambda as one command: a cached page stays cached after its
+// object changes, `edgecd release invalidate --paths '/*' --wait` returns
+// only once the invalidation is Completed, and the next viewer gets the new
+// file.
+func TestReleaseInvalidateWaitsUntilViewersGetTheNewFile(t *testing.T) {
+	p := startUp(t, t.TempDir())
+	primary := p.info.Distributions[0]
+	p.get(primary.Domain, "/index.html")
+	if _, h, body := p.get(primary.Domain, "/index.html"); !strings.HasPrefix(h.Get("X-Cache"), "Hit") || !strings.Contains(body, "v1 App") {
+		t.Fatalf("second request: X-Cache %q, body %q; the test needs a cached page", h.Get("X-Cache"), firstLine(body))
+	}
+	page := filepath.Join(t.TempDir(), "index.html")
+	os.WriteFile(page, []byte("<h1>v1.0.1 App</h1>\n"), 0o644)
+	p.run("aws", "s3", "cp", page, "s3://site/1.0.0/index.html", "--content-type", "text/html", "--only-show-errors")
+	if _, _, body := p.get(primary.Domain, "/index.html"); !strings.Contains(body, "v1 App") {
+		t.Fatalf("before the invalidation the edge already serves %q", firstLine(body))
+	}
+
+	out := p.run("edgecd", "release", "invalidate", "--distribution", primary.ID, "--paths", "/*", "--wait", "--output", "json")
+	var res struct {
+		Distribution, Status string
+		ID                   string `json:"invalidation_id"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Status != "Completed" || res.ID == "" || res.Distribution != primary.ID {
+		t.Fatalf("invalidate --wait: %v\n%s", err, out)
+	}
+	var inv struct{ Invalidation struct{ Status string } }
+	p.runJSON(&inv, "cloudfront", "get-invalidation", "--distribution-id", primary.ID, "--id", res.ID)
+	if inv.Invalidation.Status != "Completed" {
+		t.Fatalf("get-invalidation after --wait: %q", inv.Invalidation.Status)
+	}
+	if _, _, body := p.get(primary.Domain, "/index.html"); !strings.Contains(body, "v1.0.1 App") {
+		t.Fatalf("after the invalidation viewers still get %q", firstLine(body))
+	}
+	_, errOut, err := p.try("edgecd", "release", "invalidate", "--distribution", "ENOSUCH", "--paths", "/*")
+	if err == nil || !strings.Contains(errOut, "NoSuchDistribution") || !strings.Contains(errOut, "next: ") {
+		t.Fatalf("invalidate of a missing distribution: %v\n%s", err, errOut)
+	}
+}
+
+// TestReleaseStageLetsStagingReadABucketThatNamesThePrimary is seed 002's
+// bucket-policy step: with origin access enforced and a policy that lets
+// only the primary read, a staged version would answer 403; stage adds the
+// staging distribution to the policy, testers get the staged version, and
+// abort takes it out again.
+func TestReleaseStageLetsStagingReadABucketThatNamesThePrimary(t *testing.T) {
+	p := startUp(t, t.TempDir(), "--enforce-bucket-policy")
+	primary := p.info.Distributions[0]
+	var dist struct{ Distribution struct{ ARN string } }
+	p.runJSON(&dist, "cloudfront", "get-distribution", "--id", primary.ID)
+	primaryARN := dist.Distribution.ARN
+	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"AllowCloudFrontServicePrincipalReadOnly","Effect":"Allow",
+		"Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*",
+		"Condition":{"StringEquals":{"AWS:SourceArn":"` + primaryARN + `"}}}]}`
+	p.run("aws", "s3api", "put-bucket-policy", "--bucket", "site", "--policy", policy)
+	if code, _, _ := p.get(primary.Domain, "/index.html", "aws-cf-cd-env", "staging"); code != 403 {
+		t.Fatalf("before stage a tester got %d from a staging distribution the policy does not name; want 403", code)
+	}
+
+	out := p.run("edgecd", "release", "stage", "--primary", primary.ID, "--origin-path", "/2.0.0", "--header", "aws-cf-cd-env=staging", "--output", "json")
+	var res struct {
+		StagingID string   `json:"staging_id"`
+		Buckets   []string `json:"bucket_policies_updated"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res.Buckets) != 1 || res.Buckets[0] != "site" {
+		t.Fatalf("stage: %v\n%s", err, out)
+	}
+	if code, _, body := p.get(primary.Domain, "/index.html", "aws-cf-cd-env", "staging"); code != 200 || !strings.Contains(body, "v2 App") {
+		t.Fatalf("after stage a tester got %d %q", code, firstLine(body))
+	}
+	if code, _, body := p.get(primary.Domain, "/index.html"); code != 200 || !strings.Contains(body, "v1 App") {
+		t.Fatalf("after stage a viewer got %d %q", code, firstLine(body))
+	}
+	stagingARN := primaryARN[:strings.LastIndex(primaryARN, "/")+1] + res.StagingID
+	got := p.run("aws", "s3api", "get-bucket-policy", "--bucket", "site", "--query", "Policy", "--output", "text")
+	if !strings.Contains(got, primaryARN) || !strings.Contains(got, stagingARN) || !strings.Contains(got, "AllowCloudFrontServicePrincipalReadOnly") {
+		t.Fatalf("bucket policy after stage:\n%s", got)
+	}
+	if out := p.run("edgecd", "release", "stage", "--primary", primary.ID, "--origin-path", "/2.0.0", "--header", "aws-cf-cd-env=staging", "--output", "json"); strings.Contains(out, "bucket_policies_updated") {
+		t.Fatalf("a second stage changed the bucket policy again:\n%s", out)
+	}
+
+	p.run("edgecd", "release", "abort", "--primary", primary.ID)
+	got = p.run("aws", "s3api", "get-bucket-policy", "--bucket", "site", "--query", "Policy", "--output", "text")
+	if !strings.Contains(got, primaryARN) || strings.Contains(got, stagingARN) {
+		t.Fatalf("bucket policy after abort still lets the deleted staging read, or lost the primary:\n%s", got)
+	}
+	if code, _, body := p.get(primary.Domain, "/index.html"); code != 200 || !strings.Contains(body, "v1 App") {
+		t.Fatalf("after abort a viewer got %d %q", code, firstLine(body))
+	}
 }
