@@ -35,7 +35,8 @@ type Options struct {
 	// does not re-read untouched files. Content hashes are still what is
 	// compared with the remote ETags.
 	CacheDir string
-	// Progress is called after each file is uploaded or deleted.
+	// Progress is called after each file is uploaded, from one goroutine
+	// at a time.
 	Progress func(Progress)
 
 	now func() time.Time // tests move the clock past the cache's racy window
@@ -196,11 +197,11 @@ func upload(parent context.Context, client *s3.Client, o Options, plan *Plan, st
 	defer cancel()
 	work := make(chan *File)
 	var (
-		mu       sync.Mutex
-		firstErr error
-		files    atomic.Int64
-		bytes    atomic.Int64
-		wg       sync.WaitGroup
+		mu, progressMu sync.Mutex
+		firstErr       error
+		files          atomic.Int64
+		bytes          atomic.Int64
+		wg             sync.WaitGroup
 	)
 	for range min(o.Concurrency, max(len(plan.Uploads), 1)) {
 		wg.Add(1)
@@ -216,10 +217,12 @@ func upload(parent context.Context, client *s3.Client, o Options, plan *Plan, st
 					mu.Unlock()
 					continue
 				}
+				progressMu.Lock() // counts and reports in order
 				n, b := files.Add(1), bytes.Add(f.Size)
 				if o.Progress != nil {
 					o.Progress(Progress{Files: int(n), TotalFiles: len(plan.Uploads), Bytes: b, TotalBytes: plan.UploadBytes, Elapsed: time.Since(start), Key: f.Key})
 				}
+				progressMu.Unlock()
 			}
 		}()
 	}

@@ -104,15 +104,28 @@ func TestReleaseCycle(t *testing.T) {
 	release := func(args ...string) string { return p.run("edgecd", append([]string{"release"}, args...)...) }
 
 	serves("up", "v1 App")
-	release("stage", "--primary", primary, "--origin-path", "/2.0.0", "--header", "aws-cf-cd-env=staging")
+	var staged struct {
+		StagingID string `json:"staging_id"`
+	}
+	json.Unmarshal([]byte(release("stage", "--primary", primary, "--origin-path", "/2.0.0", "--header", "aws-cf-cd-env=staging", "--output", "json")), &staged)
 	serves("stage v2", "v1 App")
 	serves("stage v2", "v2 App", "aws-cf-cd-env", "staging")
 	if got := param("/edgecd/version/frontend"); got != "2.0.0" {
 		t.Fatalf("version parameter after stage = %q", got)
 	}
+	etags := func() string {
+		var a, b struct{ ETag string }
+		p.runJSON(&a, "cloudfront", "get-distribution-config", "--id", primary)
+		p.runJSON(&b, "cloudfront", "get-distribution-config", "--id", staged.StagingID)
+		return a.ETag + " " + b.ETag
+	}
+	before := etags()
 	again, steps, err := p.try("edgecd", "release", "stage", "--primary", primary, "--origin-path", "/2.0.0", "--header", "aws-cf-cd-env=staging", "--output", "json")
 	if err != nil || !strings.Contains(again, `"origin_path": "/2.0.0"`) {
 		t.Fatalf("second stage: %v\n%s\n%s", err, again, steps)
+	}
+	if after := etags(); after != before {
+		t.Fatalf("a second identical stage changed the distributions (ETags %s -> %s)", before, after)
 	}
 	// Not a terminal: one plain line as each step starts and one as it ends.
 	for _, want := range []string{"• find or create the staging distribution\n", "• wait until " + primary + " (primary) and ", "  done in "} {
@@ -151,11 +164,15 @@ func TestReleaseCycle(t *testing.T) {
 	}
 	release("abort", "--primary", primary) // safe to re-run
 
-	release("rollback", "--primary", primary, "--to", "1.0.0")
+	// The previous promoted version: what the primary served before the
+	// only promote (v1).
+	release("rollback", "--primary", primary)
 	serves("rollback", "v1 App")
 	if got := param("/edgecd/version/frontend"); got != "1.0.0" {
 		t.Fatalf("version parameter after rollback = %q", got)
 	}
+	release("rollback", "--primary", primary, "--to", "2.0.0")
+	serves("rollback --to 2.0.0", "v2 App")
 	_, errOut, err := p.try("edgecd", "release", "promote", "--primary", "ENOSUCHDIST")
 	if err == nil || !strings.Contains(errOut, "NoSuchDistribution") {
 		t.Fatalf("promote of a missing distribution: err %v, stderr %q", err, errOut)

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 )
 
 // paramPromoted keeps the history of promoted origin paths (its SSM
@@ -24,10 +25,13 @@ func (c *Client) paramPromoted() string {
 
 // PromoteResult says what Promote did.
 type PromoteResult struct {
-	StagingID       string `json:"staging_id"`
-	OriginPath      string `json:"origin_path"`
-	AlreadyPromoted bool   `json:"already_promoted"`
-	InvalidationID  string `json:"invalidation_id,omitempty"`
+	StagingID  string `json:"staging_id"`
+	OriginPath string `json:"origin_path"`
+	// PreviousOriginPath is what the primary served before (empty when
+	// it was already promoted).
+	PreviousOriginPath string `json:"previous_origin_path,omitempty"`
+	AlreadyPromoted    bool   `json:"already_promoted"`
+	InvalidationID     string `json:"invalidation_id,omitempty"`
 }
 
 // Promote copies the staging config into the primary
@@ -52,35 +56,32 @@ func (c *Client) Promote(ctx context.Context, primaryID string, invalidate []str
 		return nil, err
 	}
 	if err := c.step("promote "+res.StagingID+" into "+primaryID, func() error {
-		for attempt := 0; ; attempt++ {
-			p, err := c.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(primaryID)})
-			if err != nil {
-				return err
-			}
-			s, err := c.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(res.StagingID)})
-			if err != nil {
-				return err
-			}
-			po, err1 := defaultOrigin(p.DistributionConfig)
-			so, err2 := defaultOrigin(s.DistributionConfig)
-			if err := errors.Join(err1, err2); err != nil {
-				return err
-			}
-			res.OriginPath = aws.ToString(so.OriginPath)
-			if aws.ToString(po.OriginPath) == res.OriginPath && !c.policyEnabled(ctx, p.DistributionConfig) {
-				res.AlreadyPromoted = true // a re-run after success
-				return nil
-			}
-			_, err = c.CloudFront.UpdateDistributionWithStagingConfig(ctx, &cloudfront.UpdateDistributionWithStagingConfigInput{
-				Id: aws.String(primaryID), StagingDistributionId: aws.String(res.StagingID),
-				IfMatch: aws.String(aws.ToString(p.ETag) + ", " + aws.ToString(s.ETag)),
-			})
-			var stale *cftypes.PreconditionFailed
-			if errors.As(err, &stale) && attempt < 3 {
-				continue // someone changed one of them meanwhile: read again
-			}
+		// Both ETags are read afresh on every attempt: step runs this again
+		// when someone changed either distribution between read and write.
+		p, err := c.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(primaryID)})
+		if err != nil {
 			return err
 		}
+		s, err := c.CloudFront.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(res.StagingID)})
+		if err != nil {
+			return err
+		}
+		po, err1 := defaultOrigin(p.DistributionConfig)
+		so, err2 := defaultOrigin(s.DistributionConfig)
+		if err := errors.Join(err1, err2); err != nil {
+			return err
+		}
+		res.OriginPath = aws.ToString(so.OriginPath)
+		if aws.ToString(po.OriginPath) == res.OriginPath && !c.policyEnabled(ctx, p.DistributionConfig) {
+			res.AlreadyPromoted = true // a re-run after success
+			return nil
+		}
+		res.PreviousOriginPath = aws.ToString(po.OriginPath)
+		_, err = c.CloudFront.UpdateDistributionWithStagingConfig(ctx, &cloudfront.UpdateDistributionWithStagingConfigInput{
+			Id: aws.String(primaryID), StagingDistributionId: aws.String(res.StagingID),
+			IfMatch: aws.String(aws.ToString(p.ETag) + ", " + aws.ToString(s.ETag)),
+		})
+		return err
 	}); err != nil {
 		return nil, err
 	}
@@ -98,6 +99,19 @@ func (c *Client) Promote(ctx context.Context, primaryID string, invalidate []str
 	if err := c.step("record the promoted version in SSM", func() error {
 		if err := c.putParam(ctx, c.paramVersion(), strings.TrimPrefix(res.OriginPath, "/")); err != nil {
 			return err
+		}
+		if res.PreviousOriginPath != "" && res.PreviousOriginPath != res.OriginPath {
+			// The first promote also records what was served before, so
+			// rollback has somewhere to go back to.
+			hist, err := c.promotedHistory(ctx)
+			if err != nil {
+				return err
+			}
+			if len(hist) == 0 {
+				if err := c.putParam(ctx, c.paramPromoted(), res.PreviousOriginPath); err != nil {
+					return err
+				}
+			}
 		}
 		return c.putParam(ctx, c.paramPromoted(), res.OriginPath)
 	}); err != nil {
@@ -192,7 +206,8 @@ func (c *Client) promotedHistory(ctx context.Context) ([]string, error) {
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			if strings.Contains(err.Error(), "ParameterNotFound") {
+			var nf *ssmtypes.ParameterNotFound
+			if errors.As(err, &nf) {
 				return nil, nil
 			}
 			return nil, err

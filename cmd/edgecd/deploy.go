@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -92,14 +93,11 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			cacheDir = filepath.Join(d, "edgecd", "deploy")
 		}
 	}
-	progress := progressPrinter(stderr, output == "json")
+	progress := progressPrinter(stderr)
 	sum, err := deploy.Run(ctx, client, deploy.Options{
 		Dir: pos[0], Bucket: bucket, Prefix: prefix, Delete: del, DryRun: dryRun,
 		Version: version, Concurrency: concurrency, PartSize: partMiB << 20, Rules: rules, CacheDir: cacheDir, Progress: progress,
 	})
-	if progress != nil {
-		fmt.Fprintln(stderr)
-	}
 	if err != nil {
 		return err
 	}
@@ -119,31 +117,39 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// progressPrinter draws a one-line bar on a terminal and nothing otherwise
-// (the summary line says it all for logs).
-func progressPrinter(w io.Writer, quiet bool) func(deploy.Progress) {
-	if quiet || !isTerminal(w) {
-		return nil
+// progressPrinter shows a deploy's progress on w: on a terminal a bar
+// redrawn in place (files, bytes, rate, ETA); in a log one plain line every
+// few seconds. deploy.Run calls it from one goroutine at a time.
+func progressPrinter(w io.Writer) func(deploy.Progress) {
+	tty := isTerminal(w)
+	every := 2 * time.Second
+	if tty {
+		every = 100 * time.Millisecond
 	}
-	last := time.Time{}
+	var last time.Time
 	return func(p deploy.Progress) {
-		if time.Since(last) < 100*time.Millisecond && p.Files != p.TotalFiles {
+		if time.Since(last) < every && p.Files != p.TotalFiles {
 			return
 		}
 		last = time.Now()
-		rate := float64(p.Bytes) / max(p.Elapsed.Seconds(), 0.001)
-		eta := time.Duration(float64(p.TotalBytes-p.Bytes)/max(rate, 1)) * time.Second
-		width := 30
-		done := width * p.Files / max(p.TotalFiles, 1)
-		bar := make([]byte, width)
-		for i := range bar {
-			bar[i] = ' '
-			if i < done {
-				bar[i] = '='
-			}
+		secs := max(p.Elapsed.Seconds(), 0.001)
+		rate := float64(p.Bytes) / secs
+		// Small files cost per request, large ones per byte: the ETA is
+		// the longer of the two extrapolations.
+		left := max(float64(p.TotalBytes-p.Bytes)/max(rate, 1), secs*float64(p.TotalFiles-p.Files)/float64(max(p.Files, 1)))
+		eta := time.Duration(left * float64(time.Second)).Round(time.Second)
+		stats := fmt.Sprintf("%d/%d files  %s/%s  %s/s %.0f files/s  ETA %s", p.Files, p.TotalFiles,
+			humanBytes(p.Bytes), humanBytes(p.TotalBytes), humanBytes(int64(rate)), float64(p.Files)/secs, eta)
+		if !tty {
+			fmt.Fprintf(w, "deploy: %s\n", stats)
+			return
 		}
-		fmt.Fprintf(w, "\r[%s] %d/%d files  %s/%s  %s/s  ETA %s   ", bar, p.Files, p.TotalFiles,
-			humanBytes(p.Bytes), humanBytes(p.TotalBytes), humanBytes(int64(rate)), eta.Round(time.Second))
+		const width = 30
+		done := width * p.Files / max(p.TotalFiles, 1)
+		fmt.Fprintf(w, "\r\033[K[%s%s] %s", strings.Repeat("=", done), strings.Repeat(" ", width-done), stats)
+		if p.Files == p.TotalFiles {
+			fmt.Fprintln(w)
+		}
 	}
 }
 
