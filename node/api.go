@@ -2,11 +2,9 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/edgecd/edgecd/awsapi/cloudfront"
@@ -14,6 +12,7 @@ import (
 	"github.com/edgecd/edgecd/awsapi/sfn"
 	"github.com/edgecd/edgecd/awsapi/ssm"
 	"github.com/edgecd/edgecd/flow"
+	"github.com/edgecd/edgecd/flow/awssdk"
 	"github.com/edgecd/edgecd/iam"
 	"github.com/edgecd/edgecd/params"
 )
@@ -42,13 +41,15 @@ func (n *Node) apiHandler(ctx context.Context) (http.Handler, error) {
 		Logger:    n.cfg.Logger,
 	})
 	g.handle("ssm", json11, ssmHandler)
-	g.handle("s3", restS3, s3.New(n.Objects, s3.Options{Region: n.cfg.Region, Logger: n.cfg.Logger}))
-	g.handle("cloudfront", restXML, cloudfront.New(n.CDN, cloudfront.Options{Logger: n.cfg.Logger}))
+	s3Handler := s3.New(n.Objects, s3.Options{Region: n.cfg.Region, Logger: n.cfg.Logger})
+	cfHandler := cloudfront.New(n.CDN, cloudfront.Options{Logger: n.cfg.Logger})
+	g.handle("s3", restS3, s3Handler)
+	g.handle("cloudfront", restXML, cfHandler)
 
 	engine, err := flow.New(flow.Options{
 		Store:  n.Store,
 		Logger: n.cfg.Logger.With("part", "flow"),
-		SDK:    n.sdkTasks(ssmHandler),
+		SDK:    n.sdkTasks(awssdk.Services{CloudFront: cfHandler, S3: s3Handler, SSM: ssmHandler.Call}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start the flow engine: %w", err)
@@ -66,39 +67,6 @@ func (n *Node) apiHandler(ctx context.Context) (http.Handler, error) {
 		Logger:    n.cfg.Logger,
 	}))
 	return g, nil
-}
-
-// sdkTasks serves arn:aws:states:::aws-sdk:<service>:<action> task states
-// with edgecd's own services, in-process. Errors are named as Step
-// Functions names them: <Service>.<Code>Exception.
-func (n *Node) sdkTasks(ssmHandler *ssm.Handler) flow.SDKFunc {
-	return func(ctx context.Context, service, action string, t flow.Task) (json.RawMessage, error) {
-		// Tasks run with the operator's authority (roles are recorded, not
-		// assumed).
-		if k, err := EnsureAdminKey(ctx, n.Store, n.CDN.Account(), "", ""); err == nil {
-			ctx = iam.WithPrincipal(ctx, &iam.Principal{Key: k, Scope: iam.Scope{Region: n.cfg.Region}})
-		}
-		switch service {
-		case "ssm":
-			out, err := ssmHandler.Call(ctx, action, t.Parameters)
-			if err != nil {
-				var coded interface{ ErrorCode() string }
-				if errors.As(err, &coded) {
-					return nil, &flow.TaskError{Name: "Ssm." + exceptionName(coded.ErrorCode()), Cause: err.Error()}
-				}
-				return nil, err
-			}
-			return out, nil
-		}
-		return nil, &flow.TaskError{Name: "States.Runtime", Cause: fmt.Sprintf("edgecd does not serve aws-sdk:%s:%s in-process yet (served: ssm)", service, action)}
-	}
-}
-
-func exceptionName(code string) string {
-	if strings.HasSuffix(code, "Exception") {
-		return code
-	}
-	return code + "Exception"
 }
 
 // jsonAuthorize checks the request's principal for the JSON-protocol
