@@ -1,18 +1,39 @@
 #!/usr/bin/env bash
 # Edge throughput and tail latency: edgecd vs nginx vs Caddy serving the same
-# 1 KiB and 100 KiB files from the same directory on loopback. Each server is
-# pinned to CPU 0 (one core, GOMAXPROCS=1 for the Go servers, one nginx
-# worker); wrk runs on CPU 1 with the same settings for all three. Prints
-# requests/s and p99 for each and the ratios edgecd/nginx and edgecd/Caddy.
+# 1 KiB and 100 KiB files from the same directory on loopback. Every server is
+# pinned to the same CPUs (SERVER_CPUS, default 0) with as many workers as
+# CPUs (GOMAXPROCS for the Go servers, worker_processes for nginx); wrk runs
+# on WRK_CPUS (default 1) with one thread per CPU and the same settings for
+# all. All keep connections alive (nginx's keepalive_requests is raised so
+# that, like the Go servers, it never closes a busy connection). nginx is
+# configured as a user serving static files would: sendfile, tcp_nopush,
+# open_file_cache. edgecd runs with a sticky SingleWeight policy, measured
+# twice: wrk without cookies (every request a new viewer: a draw, an HMAC and
+# a Set-Cookie) and wrk sending a valid session cookie (a returning viewer,
+# as a browser is after its first request). The servers run one after the
+# other, RUNS times (other work on the machine shifts all of them alike
+# within a run); the table shows each figure's median over the runs. Last,
+# the time from a config change (a promote over the API) to the edge
+# serving it, with bench/promote.
 #
-#   bash bench/edge.sh            # 10 s per run
-#   DURATION=30s CONNS=128 bash bench/edge.sh
+#   bash bench/edge.sh            # 3 runs of 10 s per server and file
+#   RUNS=5 DURATION=30s CONNS=128 bash bench/edge.sh
 #
 # Needs nginx-light, caddy and wrk (installed when missing). Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
+RUNS=${RUNS:-3}
+PROMOTES=${PROMOTES:-50}
+SERVER_CPUS=${SERVER_CPUS:-0}
+WRK_CPUS=${WRK_CPUS:-1}
+ncpus() { python3 -c "import sys;n=0
+for p in sys.argv[1].split(','):
+    a,_,b=p.partition('-'); n+=int(b or a)-int(a)+1
+print(n)" "$1"; }
+NS=$(ncpus "$SERVER_CPUS")
+NW=$(ncpus "$WRK_CPUS")
 need=()
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v caddy >/dev/null || need+=(caddy)
@@ -31,7 +52,7 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 
 # edgecd with its demo; the benchmark files go next to the demo's 1.0.0/.
 EP=$(free_port)
-GOMAXPROCS=1 taskset -c 0 "$work/edgecd" up --data-dir "$work/data" --edge-addr 127.0.0.1:$EP --api-addr 127.0.0.1:0 --native --log-level warn >"$work/up.out" 2>&1 &
+GOMAXPROCS=$NS taskset -c "$SERVER_CPUS" "$work/edgecd" up --data-dir "$work/data" --edge-addr 127.0.0.1:$EP --api-addr 127.0.0.1:0 --native --log-level warn >"$work/up.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 200); do [ -f "$work/data/up.json" ] && break; sleep 0.05; done
 DOMAIN=$(python3 -c "import json;print(json.load(open('$work/data/up.json'))['distributions'][0]['domain'])")
@@ -52,7 +73,7 @@ fi
 
 NP=$(free_port)
 cat >"$work/nginx.conf" <<NGINX
-worker_processes 1;
+worker_processes $NS;
 daemon off;
 pid $work/nginx.pid;
 error_log $work/nginx.err;
@@ -60,10 +81,14 @@ events { worker_connections 4096; }
 http {
   access_log off;
   sendfile on; tcp_nopush on;
+  open_file_cache max=1000 inactive=60s;
+  open_file_cache_valid 60s;
+  keepalive_requests 100000000;
+  keepalive_timeout 120s;
   server { listen 127.0.0.1:$NP; root $ROOT; etag on; }
 }
 NGINX
-taskset -c 0 nginx -c "$work/nginx.conf" &
+taskset -c "$SERVER_CPUS" nginx -c "$work/nginx.conf" &
 pids+=($!)
 
 CP=$(free_port)
@@ -80,34 +105,61 @@ http://127.0.0.1:$CP {
   file_server
 }
 CADDY
-GOMAXPROCS=1 taskset -c 0 caddy run --config "$work/Caddyfile" --adapter caddyfile >"$work/caddy.log" 2>&1 &
+GOMAXPROCS=$NS taskset -c "$SERVER_CPUS" caddy run --config "$work/Caddyfile" --adapter caddyfile >"$work/caddy.log" 2>&1 &
 pids+=($!)
 for port in $EP $NP $CP; do
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.05; done
   curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "a server on port $port did not start; logs in $work" >&2; cat "$work"/*.log "$work"/*.err 2>/dev/null >&2; exit 1; }
 done
 
-run_wrk() { # url [host] -> "rps p99ms"
-  local url=$1 host=${2:-}
-  local args=(-t1 -c"$CONNS" -d"$DURATION" --latency)
-  [ -n "$host" ] && args+=(-H "Host: $host")
-  taskset -c 1 wrk "${args[@]}" "$url" >/dev/null 2>&1 # warm-up pass fills caches
-  taskset -c 1 wrk "${args[@]}" "$url" | awk '
+run_wrk() { # url [extra wrk args...] -> "rps p99ms"
+  local url=$1; shift
+  local args=(-t"$NW" -c"$CONNS" --latency "$@")
+  taskset -c "$WRK_CPUS" wrk "${args[@]}" -d2s "$url" >/dev/null 2>&1 # warm-up pass fills caches
+  taskset -c "$WRK_CPUS" wrk "${args[@]}" -d"$DURATION" "$url" | awk '
     /Requests\/sec/ {rps=$2}
     /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p99=v}
     END {printf "%s %s\n", rps, p99}'
 }
 
-echo "edge benchmark: $DURATION per run, $CONNS connections, servers on 1 core, wrk on another; edgecd policy: $POLICY"
-printf "%-10s %-8s %12s %10s\n" file server "req/s" "p99 ms"
-for f in bench-1k.bin bench-100k.bin; do
-  read -r e_rps e_p99 < <(run_wrk "http://127.0.0.1:$EP/$f" "$DOMAIN")
-  read -r n_rps n_p99 < <(run_wrk "http://127.0.0.1:$NP/$f")
-  read -r c_rps c_p99 < <(run_wrk "http://127.0.0.1:$CP/$f")
-  printf "%-10s %-8s %12s %10s\n" "$f" edgecd "$e_rps" "$e_p99" "$f" nginx "$n_rps" "$n_p99" "$f" caddy "$c_rps" "$c_p99"
-  python3 - "$f" "$e_rps" "$e_p99" "$n_rps" "$n_p99" "$c_rps" "$c_p99" <<'PY'
-import sys
-f, e, ep, n, np_, c, cp = sys.argv[1], *map(float, sys.argv[2:])
-print(f"{f}: edgecd/nginx rps {e/n:.2f}x  p99 {ep/np_:.2f}x   edgecd/caddy rps {e/c:.2f}x  p99 {ep/cp:.2f}x")
-PY
+# A returning viewer's cookie, fetched just before its run so that it is
+# fresh (wrk sends the same cookie throughout, as it never stores one).
+session_cookie() {
+  curl -s -o /dev/null -D - -H "Host: $DOMAIN" "http://127.0.0.1:$EP/$1" |
+    awk -F'[: ;]+' 'tolower($1)=="set-cookie" {print $2; exit}'
+}
+
+echo "edge benchmark: $RUNS runs of $DURATION per server and file, $CONNS connections; servers on CPUs $SERVER_CPUS ($NS workers), wrk on CPUs $WRK_CPUS ($NW threads); edgecd policy: $POLICY"
+results="$work/results"
+: >"$results"
+for run in $(seq "$RUNS"); do
+  for f in bench-1k.bin bench-100k.bin; do
+    echo "$run $f edgecd-new $(run_wrk "http://127.0.0.1:$EP/$f" -H "Host: $DOMAIN")" >>"$results"
+    cookie=$(session_cookie "$f")
+    echo "$run $f edgecd-cookie $(run_wrk "http://127.0.0.1:$EP/$f" -H "Host: $DOMAIN" -H "Cookie: $cookie")" >>"$results"
+    echo "$run $f nginx $(run_wrk "http://127.0.0.1:$NP/$f")" >>"$results"
+    echo "$run $f caddy $(run_wrk "http://127.0.0.1:$CP/$f")" >>"$results"
+  done
+  echo "run $run done" >&2
 done
+python3 - "$results" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 5]
+by = {}
+for run, f, srv, rps, p99 in rows:
+    by.setdefault((f, srv), []).append((float(rps), float(p99)))
+med = {k: (statistics.median(r for r, _ in v), statistics.median(p for _, p in v)) for k, v in by.items()}
+print(f"{'file':<16}{'server':<15}{'req/s':>12}{'p99 ms':>10}   (median of {len(by[next(iter(by))])} runs; each run: " +
+      ", ".join(sorted({k[1] for k in by})) + ")")
+for (f, srv), (rps, p99) in sorted(med.items()):
+    runs = " ".join(f"{r:.0f}/{p:.2f}" for r, p in by[(f, srv)])
+    print(f"{f:<16}{srv:<15}{rps:>12.0f}{p99:>10.2f}   runs (req/s / p99 ms): {runs}")
+for f in sorted({k[0] for k in med}):
+    n, c = med[(f, "nginx")], med[(f, "caddy")]
+    for srv in ("edgecd-new", "edgecd-cookie"):
+        e = med[(f, srv)]
+        print(f"{f} {srv}: /nginx req/s {e[0]/n[0]:.2f}x p99 {e[1]/n[1]:.2f}x   /caddy req/s {e[0]/c[0]:.2f}x p99 {e[1]/c[1]:.2f}x")
+PY
+
+echo "config change -> edge serving it ($PROMOTES promotes over the CloudFront API):"
+go run ./bench/promote -data-dir "$work/data" -n "$PROMOTES"

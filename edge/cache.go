@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"hash/maphash"
 	"net/http"
 	"strings"
 	"sync"
@@ -25,16 +26,24 @@ type entry struct {
 	expires      time.Time
 	ref          atomic.Bool
 	variants     [numEncodings]atomic.Pointer[[]byte]
+	// compressible is fixed at insert: the origin sent no Content-Encoding,
+	// the type compresses and the size is in CloudFront's range.
+	compressible bool
+	// heads are the prebuilt response header blocks the fast path sends,
+	// by [Vary sent][encoding+1] (see head.go).
+	heads [2][numEncodings + 1]atomic.Pointer[[]byte]
 }
 
 func (e *entry) size() int64 { return int64(len(e.body)) + int64(len(e.key)) + 256 }
 
-// cache is a size-bounded in-memory cache. Lookups are lock-free (sync.Map
-// plus an atomic reference bit); inserts, evictions and purges take a mutex.
-// Eviction is CLOCK, an LRU approximation that needs no write on a hit
-// beyond one atomic store.
+// cache is a size-bounded in-memory cache. Lookups take one shard's read
+// lock and allocate nothing (a key built in a reused buffer indexes a
+// map[string] without a copy, which sync.Map's interface keys cannot do);
+// inserts, evictions and purges take a mutex. Eviction is CLOCK, an LRU
+// approximation that needs no write on a hit beyond one atomic store.
 type cache struct {
-	m sync.Map // key -> *entry
+	seed   maphash.Seed
+	shards [cacheShards]cacheShard
 
 	mu    sync.Mutex
 	ring  []*entry
@@ -44,17 +53,51 @@ type cache struct {
 	max   int64
 }
 
+// cacheShards spreads read locks so that cores serving different objects
+// do not share one lock word.
+const cacheShards = 32
+
+type cacheShard struct {
+	mu sync.RWMutex
+	m  map[string]*entry
+	_  [32]byte // 64 bytes a shard: neighbours do not share a cache line
+}
+
 func newCache(maxBytes int64) *cache {
-	return &cache{max: maxBytes, index: map[*entry]int{}}
+	c := &cache{max: maxBytes, index: map[*entry]int{}, seed: maphash.MakeSeed()}
+	for i := range c.shards {
+		c.shards[i].m = map[string]*entry{}
+	}
+	return c
+}
+
+func (c *cache) shard(key []byte) *cacheShard {
+	return &c.shards[maphash.Bytes(c.seed, key)%cacheShards]
+}
+
+func (c *cache) shardOf(key string) *cacheShard {
+	return &c.shards[maphash.String(c.seed, key)%cacheShards]
 }
 
 func (c *cache) get(key string, now time.Time) *entry {
-	v, ok := c.m.Load(key)
-	if !ok {
-		return nil
-	}
-	e := v.(*entry)
-	if now.After(e.expires) {
+	sh := c.shardOf(key)
+	sh.mu.RLock()
+	e := sh.m[key]
+	sh.mu.RUnlock()
+	return c.fresh(e, now)
+}
+
+// getBytes is get for a key in a caller's buffer; it does not allocate.
+func (c *cache) getBytes(key []byte, now time.Time) *entry {
+	sh := c.shard(key)
+	sh.mu.RLock()
+	e := sh.m[string(key)]
+	sh.mu.RUnlock()
+	return c.fresh(e, now)
+}
+
+func (c *cache) fresh(e *entry, now time.Time) *entry {
+	if e == nil || now.After(e.expires) {
 		return nil
 	}
 	if !e.ref.Load() {
@@ -63,14 +106,19 @@ func (c *cache) get(key string, now time.Time) *entry {
 	return e
 }
 
-func (c *cache) put(e *entry) {
+// put inserts e, reporting whether it did.
+func (c *cache) put(e *entry) bool {
 	if c.max <= 0 || e.size() > c.max/8 {
-		return // too big to be worth a slot
+		return false // too big to be worth a slot
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.m.Load(e.key); ok {
-		c.removeLocked(old.(*entry))
+	sh := c.shardOf(e.key)
+	sh.mu.RLock()
+	old := sh.m[e.key]
+	sh.mu.RUnlock()
+	if old != nil {
+		c.removeLocked(old)
 	}
 	for c.size+e.size() > c.max && len(c.ring) > 0 {
 		c.evictOneLocked()
@@ -78,7 +126,10 @@ func (c *cache) put(e *entry) {
 	c.index[e] = len(c.ring)
 	c.ring = append(c.ring, e)
 	c.size += e.size()
-	c.m.Store(e.key, e)
+	sh.mu.Lock()
+	sh.m[e.key] = e
+	sh.mu.Unlock()
+	return true
 }
 
 func (c *cache) evictOneLocked() {
@@ -108,7 +159,12 @@ func (c *cache) removeLocked(e *entry) {
 	c.ring = c.ring[:last]
 	delete(c.index, e)
 	c.size -= e.size()
-	c.m.CompareAndDelete(e.key, e)
+	sh := c.shardOf(e.key)
+	sh.mu.Lock()
+	if sh.m[e.key] == e {
+		delete(sh.m, e.key)
+	}
+	sh.mu.Unlock()
 }
 
 // purge drops the entries of distribution distID whose path matches one of

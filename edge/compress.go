@@ -49,28 +49,46 @@ func compressible(contentType string) bool {
 }
 
 // pickEncoding chooses the best encoding the viewer accepts, honouring
-// q=0 exclusions; encIdentity when none.
-func pickEncoding(acceptEncoding string) int {
-	if acceptEncoding == "" {
-		return encIdentity
-	}
+// q=0 exclusions; encIdentity when none. It reads the header where it lies
+// (a string or the fast path's read buffer) and allocates nothing.
+func pickEncoding[T ~string | ~[]byte](acceptEncoding T) int {
 	var ok [numEncodings]bool
 	star := false
-	for _, part := range strings.Split(acceptEncoding, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		q := 1.0
-		if k, v, found := strings.Cut(strings.TrimSpace(params), "="); found && strings.TrimSpace(k) == "q" {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-				q = f
+	for rest := acceptEncoding; len(rest) > 0; {
+		part := rest
+		rest = rest[:0]
+		for i := 0; i < len(part); i++ {
+			if part[i] == ',' {
+				part, rest = part[:i], part[i+1:]
+				break
 			}
 		}
-		if name == "*" {
+		name, params := part, part[:0]
+		for i := 0; i < len(part); i++ {
+			if part[i] == ';' {
+				name, params = part[:i], part[i+1:]
+				break
+			}
+		}
+		name = trimSpace(name)
+		q := 1.0
+		params = trimSpace(params)
+		for i := 0; i < len(params); i++ {
+			if params[i] == '=' {
+				if k, v := trimSpace(params[:i]), trimSpace(params[i+1:]); len(k) == 1 && k[0] == 'q' {
+					if f, err := strconv.ParseFloat(string(v), 64); err == nil {
+						q = f
+					}
+				}
+				break
+			}
+		}
+		if len(name) == 1 && name[0] == '*' {
 			star = q > 0
 			continue
 		}
 		for i, n := range encodingNames {
-			if n == name {
+			if foldEqual(name, n) {
 				ok[i] = q > 0
 			}
 		}
@@ -84,6 +102,35 @@ func pickEncoding(acceptEncoding string) int {
 		return encBrotli
 	}
 	return encIdentity
+}
+
+// trimSpace trims what strings.TrimSpace trims in an ASCII header.
+func trimSpace[T ~string | ~[]byte](s T) T {
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+	for len(s) > 0 && isSpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// foldEqual compares s with lower (lower-case ASCII) ignoring ASCII case.
+func foldEqual[T ~string | ~[]byte](s T, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // encode compresses body with encoding enc.

@@ -11,4 +11,10 @@
 // read from objstore as plain files) or custom HTTP origins. Cached objects
 // are kept in memory (cache.go), keyed by the serving distribution and its
 // origin, so primary and staging never share an entry.
+//
+// Viewers reach the Server through Listen: a fast path of our own answers
+// plain GET/HEAD cache hits on keep-alive connections with prebuilt header
+// blocks (fastpath.go, request.go, head.go) and hands every other
+// connection, with the bytes it read, to net/http and ServeHTTP, which
+// implement everything (docs/decisions/0091-edge-http-fast-path.md).
 package edge

@@ -57,7 +57,10 @@ func newHarness(t testing.TB, opts ...func(*edge.Options)) *harness {
 	e := edge.NewServer(objs, o)
 	done := make(chan struct{})
 	go func() { defer close(done); e.Watch(ctx, db, "test") }()
-	srv := httptest.NewServer(e)
+	// Served as edgecd serves it: the fast path first, net/http for the rest.
+	srv := httptest.NewUnstartedServer(e)
+	srv.Listener = e.Listen(srv.Listener)
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		cancel()

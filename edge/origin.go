@@ -112,12 +112,12 @@ func (s *Server) fetchBucket(ctx context.Context, d *dist, o *origin, path strin
 }
 
 // fetchCustom forwards a GET to a custom HTTP origin.
-func (s *Server) fetchCustom(ctx context.Context, o *origin, r *http.Request) (*fetched, error) {
+func (s *Server) fetchCustom(ctx context.Context, o *origin, reqPath, rawPath string) (*fetched, error) {
 	u := *o.base
-	u.Path = o.path + r.URL.Path
+	u.Path = o.path + reqPath
 	u.RawPath = ""
 	if o.path == "" {
-		u.RawPath = r.URL.RawPath
+		u.RawPath = rawPath
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

@@ -31,6 +31,10 @@ type Options struct {
 	// policy: a distribution the policy does not allow (by its ARN, as in
 	// origin access control) gets 403 from its origin. Off by default.
 	EnforceBucketPolicy bool
+	// IdleTimeout and ReadHeaderTimeout bound a fast-path connection
+	// (see Listen) waiting for its next request and reading a request
+	// head; set them as on the http.Server. Defaults 120 s and 10 s.
+	IdleTimeout, ReadHeaderTimeout time.Duration
 }
 
 // Server is the viewer-facing HTTP handler.
@@ -42,6 +46,7 @@ type Server struct {
 	client  *http.Client
 	codec   cdn.StickyCodec
 	log     *slog.Logger
+	via     string // the Via header's value
 
 	idPrefix  [6]byte
 	seq       atomic.Uint64
@@ -80,6 +85,12 @@ func NewServer(buckets Buckets, opts Options) *Server {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 30 * time.Second}
 	}
+	if opts.IdleTimeout == 0 {
+		opts.IdleTimeout = 120 * time.Second
+	}
+	if opts.ReadHeaderTimeout == 0 {
+		opts.ReadHeaderTimeout = 10 * time.Second
+	}
 	if opts.ID == "" {
 		opts.ID = "edge-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	}
@@ -90,6 +101,7 @@ func NewServer(buckets Buckets, opts Options) *Server {
 		client:  opts.Client,
 		codec:   cdn.StickyCodec{Key: opts.StickyKey},
 		log:     opts.Logger,
+		via:     "1.1 " + opts.ID + " (edgecd)",
 		ready:   make(chan struct{}),
 	}
 	crand.Read(s.idPrefix[:])
@@ -108,16 +120,22 @@ func (s *Server) Ready() <-chan struct{} { return s.ready }
 
 // requestID returns a CloudFront-style request id: unique, cheap.
 func (s *Server) requestID() string {
+	var b [20]byte
+	return string(s.appendRequestID(b[:0]))
+}
+
+// appendRequestID appends a new request id to dst.
+func (s *Server) appendRequestID(dst []byte) []byte {
 	var b [14]byte
 	copy(b[:6], s.idPrefix[:])
 	binary.BigEndian.PutUint64(b[6:], s.seq.Add(1))
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	return base64.RawURLEncoding.AppendEncode(dst, b[:])
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h["X-Amz-Cf-Id"] = []string{s.requestID()}
-	h["Via"] = []string{"1.1 " + s.opts.ID + " (edgecd)"}
+	h["Via"] = []string{s.via}
 	snap := s.snap.Load()
 	if snap == nil {
 		http.Error(w, "edgecd: the edge is starting and has no configuration yet; retry in a moment", http.StatusServiceUnavailable)
@@ -143,12 +161,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h["X-Edgecd-Side"] = []string{side.String()}
 	if sticky != nil {
-		maxTTL := st.policy.TrafficConfig.SingleWeightConfig.SessionStickinessConfig.MaximumTTL
-		remaining := int(time.Duration(maxTTL)*time.Second/time.Second - now.Sub(sticky.Issued)/time.Second)
-		h.Add("Set-Cookie", (&http.Cookie{
-			Name: cdn.StickyCookie, Value: s.codec.Encode(st.primary.id, *sticky),
-			Path: "/", MaxAge: max(remaining, 1), HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		}).String())
+		h.Add("Set-Cookie", s.stickyCookie(st, sticky, now))
 	}
 	s.Stats.Requests[side].Add(1)
 	rec := &statusRecorder{ResponseWriter: w}
@@ -162,24 +175,53 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.Stats.BytesSent.Add(uint64(rec.bytes))
 }
 
-// route applies the continuous-deployment policy of a site.
+// route applies the continuous-deployment policy of a site. The sticky
+// state it returns is the cookie to send, nil when there is none to send.
 func (s *Server) route(st *site, r *http.Request, now time.Time) (cdn.Side, *cdn.Sticky) {
-	if st.policy == nil || st.staging == nil || !st.staging.enabled {
+	if !st.routed() {
 		return cdn.Primary, nil
 	}
 	v := cdn.Viewer{Header: r.Header.Get}
-	if tc := st.policy.TrafficConfig; tc == nil || tc.SingleWeightConfig == nil || tc.SingleWeightConfig.SessionStickinessConfig == nil {
-		// No session state to read.
-	} else if c, err := r.Cookie(cdn.StickyCookie); err == nil {
-		if sticky, ok := s.codec.Decode(st.primary.id, c.Value); ok {
-			v.Sticky = &sticky
+	if st.sticky() != nil {
+		if c, err := r.Cookie(cdn.StickyCookie); err == nil {
+			if sticky, ok := s.codec.Decode(st.primary.id, c.Value); ok {
+				v.Sticky = &sticky
+			}
 		}
 	}
+	return s.decide(st, v, now)
+}
+
+// decide runs the routing decision for a viewer whose cookie, if any, was
+// verified, and drops a refreshed cookie that need not be sent yet.
+func (s *Server) decide(st *site, v cdn.Viewer, now time.Time) (cdn.Side, *cdn.Sticky) {
 	side, sticky := cdn.Route(st.policy, v, now, rand.Float64())
-	if sticky != nil && v.Sticky != nil && sticky.Side == v.Sticky.Side && sticky.LastSeen.Unix() == v.Sticky.LastSeen.Unix() {
-		sticky = nil // unchanged within the second: no need to resend the cookie
+	if sticky != nil && v.Sticky != nil && sticky.Side == v.Sticky.Side && sticky.Issued.Equal(v.Sticky.Issued) &&
+		sticky.LastSeen.Sub(v.Sticky.LastSeen) < refreshAfter(st.sticky()) {
+		sticky = nil // the viewer's cookie is recent enough: no Set-Cookie churn
 	}
 	return side, sticky
+}
+
+// refreshAfter is how stale a sticky cookie's last-seen time may get
+// before the edge sends a fresh one: a tenth of IdleTTL, between 1 s and
+// 60 s. Resending on every request would cost a Set-Cookie header (and an
+// HMAC) per hit; the price is that a session may end up to this much
+// earlier than IdleTTL after the viewer's last request.
+func refreshAfter(sc *cdn.SessionStickinessConfig) time.Duration {
+	d := time.Duration(sc.IdleTTL) * time.Second / 10
+	return min(max(d, time.Second), time.Minute)
+}
+
+// stickyCookie is the Set-Cookie value that keeps a viewer on its side
+// until the session's MaximumTTL.
+func (s *Server) stickyCookie(st *site, sticky *cdn.Sticky, now time.Time) string {
+	maxTTL := time.Duration(st.sticky().MaximumTTL) * time.Second
+	remaining := int((maxTTL - now.Sub(sticky.Issued)) / time.Second)
+	return (&http.Cookie{
+		Name: cdn.StickyCookie, Value: s.codec.Encode(st.primary.id, *sticky),
+		Path: "/", MaxAge: max(remaining, 1), HttpOnly: true, SameSite: http.SameSiteLaxMode,
+	}).String()
 }
 
 // serve answers a request from distribution d.

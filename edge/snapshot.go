@@ -28,12 +28,26 @@ type site struct {
 	stagingOnly bool
 }
 
+// routed reports whether the site's policy can send anyone to staging.
+func (st *site) routed() bool {
+	return st.policy != nil && st.staging != nil && st.staging.enabled
+}
+
+// sticky returns the policy's session stickiness, nil when it has none.
+func (st *site) sticky() *cdn.SessionStickinessConfig {
+	if tc := st.policy.TrafficConfig; tc != nil && tc.SingleWeightConfig != nil {
+		return tc.SingleWeightConfig.SessionStickinessConfig
+	}
+	return nil
+}
+
 // dist is a distribution compiled for serving.
 type dist struct {
 	id, domain string
 	arn        string
 	enabled    bool
 	rootObject string
+	rootPath   string // "/" + rootObject, "" when there is none
 	origins    map[string]*origin
 	behaviors  []behavior // ordered cache behaviors, then the default
 	errors     map[int]cdn.CustomErrorResponse
@@ -47,11 +61,14 @@ type origin struct {
 }
 
 type behavior struct {
-	pattern  string // "" for the default behavior
-	origin   *origin
-	compress bool
-	ttl      ttlPolicy
-	methods  map[string]bool
+	pattern string // "" for the default behavior
+	origin  *origin
+	// keyPrefix starts the cache key of every object this behavior serves
+	// (see cacheKey).
+	keyPrefix string
+	compress  bool
+	ttl       ttlPolicy
+	methods   map[string]bool
 }
 
 // ttlPolicy bounds how long an object stays cached, as a cache policy does.
@@ -144,6 +161,9 @@ func compile(d *cdn.Distribution) (*dist, error) {
 		origins:    map[string]*origin{},
 		errors:     map[int]cdn.CustomErrorResponse{},
 	}
+	if c.rootObject != "" {
+		c.rootPath = "/" + c.rootObject
+	}
 	for _, o := range cfg.Origins.Items {
 		org := &origin{id: o.Id, path: o.OriginPath}
 		if b, ok := cdn.OriginBucket(o.DomainName); ok && o.CustomOriginConfig == nil {
@@ -162,7 +182,7 @@ func compile(d *cdn.Distribution) (*dist, error) {
 		if o == nil {
 			return fmt.Errorf("behavior %q targets unknown origin %q", pattern, target)
 		}
-		b := behavior{pattern: pattern, origin: o, compress: compress != nil && *compress, methods: map[string]bool{"GET": true, "HEAD": true}}
+		b := behavior{pattern: pattern, origin: o, keyPrefix: keyPrefix(c, o), compress: compress != nil && *compress, methods: map[string]bool{"GET": true, "HEAD": true}}
 		if allowed != nil {
 			for _, m := range allowed.Items {
 				b.methods[m] = true
@@ -227,13 +247,61 @@ func customOriginURL(o cdn.Origin) (*url.URL, error) {
 
 // lookup finds the site for a Host header value (port ignored).
 func (s *Snapshot) lookup(host string) *site {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	if st, ok := s.hosts[host]; ok {
+	return lookupHost(s.hosts, host)
+}
+
+// lookupHost is the lookup for a Host value held as a string or as bytes
+// in a read buffer; the common case (a lower-case name) allocates nothing.
+func lookupHost[T ~string | ~[]byte](hosts map[string]*site, host T) *site {
+	host = stripPort(host)
+	if st, ok := hosts[string(host)]; ok {
 		return st
 	}
-	return s.hosts[strings.ToLower(strings.TrimSuffix(host, "."))]
+	if n := len(host); n > 0 && host[n-1] == '.' {
+		host = host[:n-1]
+	}
+	var buf [256]byte
+	if len(host) > len(buf) {
+		return nil // longer than any DNS name
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return hosts[string(buf[:len(host)])]
+}
+
+// stripPort drops a ":port" suffix the way net.SplitHostPort would, without
+// allocating an error for the usual host without a port.
+func stripPort[T ~string | ~[]byte](host T) T {
+	n := len(host)
+	if n > 0 && host[0] == '[' { // [v6]:port or [v6]
+		for i := 1; i < n; i++ {
+			if host[i] == ']' {
+				if i+1 == n || host[i+1] == ':' {
+					return host[1:i]
+				}
+				return host
+			}
+		}
+		return host
+	}
+	colon := -1
+	for i := 0; i < n; i++ {
+		if host[i] == ':' {
+			if colon >= 0 {
+				return host // several colons: a bare IPv6 address, no port
+			}
+			colon = i
+		}
+	}
+	if colon < 0 {
+		return host
+	}
+	return host[:colon]
 }
 
 // behaviorFor picks the first cache behavior whose pattern matches path,

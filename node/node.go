@@ -149,7 +149,9 @@ func (n *Node) startEdge(ctx context.Context) error {
 	case <-time.After(30 * time.Second):
 		return errors.New("edge did not load its first configuration within 30s")
 	}
-	n.serve(n.edgeLn, n.Edge)
+	// The edge answers plain cache hits itself and hands every other
+	// connection to net/http (edge.Server.Listen).
+	n.serve(n.Edge.Listen(n.edgeLn), n.Edge)
 	return nil
 }
 
