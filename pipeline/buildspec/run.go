@@ -96,9 +96,3 @@ func (e *BuildError) Error() string {
 }
 
 func (e *BuildError) Unwrap() error { return e.Err }
-
-// Run runs spec in opts.Dir and collects its artifacts. A failed build
-// returns the Result so far and a *BuildError.
-func Run(ctx context.Context, spec *Spec, opts RunOptions) (*Result, error) {
-	return nil, fmt.Errorf("buildspec.Run: not implemented yet")
-}
