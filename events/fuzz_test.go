@@ -1,0 +1,37 @@
+package events
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// FuzzPattern compiles arbitrary patterns and matches them against
+// arbitrary events: no panics, compile errors are *PatternError with a
+// reason, and a compiled pattern's source round-trips.
+func FuzzPattern(f *testing.F) {
+	f.Add(rejectionPattern, actionEvent("FAILED"))
+	f.Add(`{"a":[{"numeric":[">",0,"<=",5]}]}`, `{"a":[1,"x",{"b":2}]}`)
+	f.Add(`{"$or":[{"a":["x"]},{"b":[{"exists":false}]}]}`, `{"b":null}`)
+	f.Add(`{"f":[{"wildcard":"*a\\*b*"}]}`, `{"f":"xa*by"}`)
+	f.Fuzz(func(t *testing.T, pattern, event string) {
+		p, err := CompilePattern([]byte(pattern))
+		if err != nil {
+			var pe *PatternError
+			if !errors.As(err, &pe) || pe.Reason == "" {
+				t.Fatalf("compile error %v is not a *PatternError with a reason", err)
+			}
+			if !strings.HasPrefix(err.Error(), "Event pattern is not valid. Reason: ") {
+				t.Fatalf("message %q", err)
+			}
+			return
+		}
+		if p.String() != pattern {
+			t.Fatalf("String() = %q, want the source", p.String())
+		}
+		first := p.Match([]byte(event))
+		if p.Match([]byte(event)) != first {
+			t.Fatal("Match is not deterministic")
+		}
+	})
+}
