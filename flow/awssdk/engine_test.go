@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -73,5 +75,34 @@ func TestDefinitionsCatchServiceErrorsByName(t *testing.T) {
 	json.Unmarshal(run("stale", `{"id":"`+d.Distribution.Id+`"}`).Output, &out)
 	if out.Outcome != "stale" || out.Got.ETag != d.ETag || out.Got.Path != "/v1" {
 		t.Fatalf("existing distribution: %+v", out)
+	}
+}
+
+// The examples users copy must stay valid definitions that call only
+// actions served here.
+func TestExampleDefinitionsAreValid(t *testing.T) {
+	served := map[string]bool{}
+	for _, a := range CloudFrontActions() {
+		served["arn:aws:states:::aws-sdk:cloudfront:"+a] = true
+	}
+	served["arn:aws:states:::aws-sdk:ssm:getParameter"] = true
+	served["arn:aws:states:::aws-sdk:ssm:putParameter"] = true
+	for _, name := range []string{"configure", "promote"} {
+		body, err := os.ReadFile(filepath.Join("..", "..", "examples", "sfn", name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := asl.Parse(body); err != nil {
+			t.Fatalf("%s.json: %v", name, err)
+		}
+		var def struct {
+			States map[string]struct{ Type, Resource string }
+		}
+		json.Unmarshal(body, &def)
+		for state, s := range def.States {
+			if s.Type == "Task" && !served[s.Resource] {
+				t.Errorf("%s.json: state %s calls %s, which edgecd does not serve", name, state, s.Resource)
+			}
+		}
 	}
 }
