@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -109,8 +110,8 @@ func (c *hashCache) remember(st fileStat, etag string) {
 // save writes the cache atomically (temp file and rename), so an
 // interrupted deploy never leaves a torn cache.
 func (c *hashCache) save(dir string) error {
-	if c == nil {
-		return nil
+	if c == nil || maps.Equal(c.old, c.entries) {
+		return nil // nothing new: a no-change redeploy writes nothing
 	}
 	abs, _ := filepath.Abs(dir)
 	b, err := json.Marshal(cacheFile{Dir: abs, PartSize: c.partSize, Files: c.entries})

@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -171,25 +170,6 @@ func Run(ctx context.Context, client *s3.Client, o Options) (*Summary, error) {
 	sum.Deleted = len(plan.Deletes)
 	sum.Seconds = time.Since(start).Seconds()
 	return sum, nil
-}
-
-func listRemote(ctx context.Context, client *s3.Client, bucket, prefix string) (map[string]string, error) {
-	out := map[string]string{}
-	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			var nb *s3types.NoSuchBucket
-			if errors.As(err, &nb) {
-				return nil, fmt.Errorf("bucket %s does not exist: create it first (aws s3 mb s3://%s)", bucket, bucket)
-			}
-			return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
-		}
-		for _, obj := range page.Contents {
-			out[aws.ToString(obj.Key)] = strings.Trim(aws.ToString(obj.ETag), `"`)
-		}
-	}
-	return out, nil
 }
 
 func upload(parent context.Context, client *s3.Client, o Options, plan *Plan, start time.Time, sum *Summary) error {

@@ -23,10 +23,11 @@ import (
 // stores an object only once its whole body arrived, as S3 does, so a test
 // can tell what "landed" before an interruption.
 type fakeS3 struct {
-	t       *testing.T
-	mu      sync.Mutex
-	objects map[string]string // key -> ETag
-	puts    int
+	t        *testing.T
+	mu       sync.Mutex
+	objects  map[string]string // key -> ETag
+	puts     int
+	pageSize int
 	// onPut, when set, runs before a PUT is stored (with the lock free).
 	onPut func(key string)
 	// inflight lets a test wait until requests a cancelled client left
@@ -59,7 +60,7 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	switch {
 	case r.Method == http.MethodGet && key == "":
-		f.list(w, q.Get("prefix"), q.Get("continuation-token"))
+		f.list(w, q.Get("prefix"), q.Get("start-after"), q.Get("continuation-token"))
 	case r.Method == http.MethodPut && key != "":
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -98,18 +99,23 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// list answers ListObjectsV2 in pages of three keys, so paging is used.
-func (f *fakeS3) list(w http.ResponseWriter, prefix, token string) {
+// list answers ListObjectsV2 in pages of pageSize (default 3) keys, so
+// paging is used.
+func (f *fakeS3) list(w http.ResponseWriter, prefix, startAfter, token string) {
 	f.mu.Lock()
 	var keys []string
 	for k := range f.objects {
-		if strings.HasPrefix(k, prefix) {
+		if strings.HasPrefix(k, prefix) && k > startAfter {
 			keys = append(keys, k)
 		}
 	}
 	sort.Strings(keys)
 	from, _ := strconv.Atoi(token)
-	to := min(from+3, len(keys))
+	size := f.pageSize
+	if size == 0 {
+		size = 3
+	}
+	to := min(from+size, len(keys))
 	var b strings.Builder
 	b.WriteString(`<ListBucketResult><Name>site</Name>`)
 	for _, k := range keys[from:to] {
