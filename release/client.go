@@ -45,6 +45,22 @@ type Client struct {
 	Now func() time.Time
 }
 
+// NewClient returns a Client on cfg for service "edgecd" (the default
+// parameter names /edgecd/...), polling every 250 ms while it waits. With
+// a custom endpoint (cfg.BaseEndpoint: edgecd, MinIO) S3 is addressed
+// path-style.
+func NewClient(cfg aws.Config) *Client {
+	return &Client{
+		CloudFront: cloudfront.NewFromConfig(cfg),
+		SSM:        ssm.NewFromConfig(cfg),
+		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
+			o.UsePathStyle = cfg.BaseEndpoint != nil
+		}),
+		Service: "edgecd",
+		Poll:    250 * time.Millisecond,
+	}
+}
+
 // StepError says which step of a command failed, and what to do next.
 type StepError struct {
 	Step string

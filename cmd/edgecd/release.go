@@ -14,9 +14,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/edgecd/edgecd/release"
 )
@@ -206,19 +203,11 @@ func newReleaseClient(ctx context.Context, f *releaseFlags, progress io.Writer) 
 	if f.endpoint != "" {
 		cfg.BaseEndpoint = aws.String(f.endpoint)
 	}
-	return &release.Client{
-		CloudFront: cloudfront.NewFromConfig(cfg),
-		SSM:        ssm.NewFromConfig(cfg),
-		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
-			o.UsePathStyle = cfg.BaseEndpoint != nil
-		}),
-		Service:       f.service,
-		VersionParam:  f.versionParam,
-		StagingParam:  f.stagingParam,
-		PromotedParam: f.promotedParam,
-		OnStep:        stepReporter(progress),
-		Poll:          250 * time.Millisecond,
-	}, nil
+	c := release.NewClient(cfg)
+	c.Service = f.service
+	c.VersionParam, c.StagingParam, c.PromotedParam = f.versionParam, f.stagingParam, f.promotedParam
+	c.OnStep = stepReporter(progress)
+	return c, nil
 }
 
 // stepReporter shows each step of a release command on w: on a terminal a
@@ -233,10 +222,10 @@ func stepReporter(w io.Writer) func(string) func(error) {
 			fmt.Fprintf(w, "• %s\n", step)
 			return func(err error) {
 				if err != nil {
-					fmt.Fprintf(w, "  failed after %s\n", time.Since(start).Round(time.Millisecond))
+					fmt.Fprintf(w, "  failed after %s\n", elapsed(start))
 					return
 				}
-				fmt.Fprintf(w, "  done in %s\n", time.Since(start).Round(time.Millisecond))
+				fmt.Fprintf(w, "  done in %s\n", elapsed(start))
 			}
 		}
 		stop, stopped := make(chan struct{}), make(chan struct{})
@@ -246,7 +235,7 @@ func stepReporter(w io.Writer) func(string) func(error) {
 			t := time.NewTicker(100 * time.Millisecond)
 			defer t.Stop()
 			for i := 0; ; i++ {
-				fmt.Fprintf(w, "\r\033[K%c %s (%s)", frames[i%len(frames)], step, time.Since(start).Round(100*time.Millisecond))
+				fmt.Fprintf(w, "\r\033[K%c %s (%s)", frames[i%len(frames)], step, elapsed(start))
 				select {
 				case <-stop:
 					return
@@ -261,9 +250,18 @@ func stepReporter(w io.Writer) func(string) func(error) {
 			if err != nil {
 				mark = "✗"
 			}
-			fmt.Fprintf(w, "\r\033[K%s %s (%s)\n", mark, step, time.Since(start).Round(100*time.Millisecond))
+			fmt.Fprintf(w, "\r\033[K%s %s (%s)\n", mark, step, elapsed(start))
 		}
 	}
+}
+
+// elapsed is a step's duration as a person reads it: 12ms, 3.4s.
+func elapsed(start time.Time) time.Duration {
+	d := time.Since(start)
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
 }
 
 func splitList(s string) []string {
