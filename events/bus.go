@@ -104,6 +104,9 @@ func New(opt Options) (*Bus, error) {
 	}, nil
 }
 
+// Logger is the bus's logger.
+func (b *Bus) Logger() *slog.Logger { return b.log }
+
 // Account and Region are the ones events are stamped with.
 func (b *Bus) Account() string { return b.opt.Account }
 func (b *Bus) Region() string  { return b.opt.Region }

@@ -46,14 +46,19 @@ func (n *Node) apiHandler(ctx context.Context) (http.Handler, error) {
 	g.handle("s3", restS3, s3Handler)
 	g.handle("cloudfront", restXML, cfHandler)
 
-	engine, err := flow.New(flow.Options{
+	ev, err := n.newEvents(g) // EventBridge API and bus (node/events.go)
+	if err != nil {
+		return nil, err
+	}
+	engine, err := flow.New(ev.flowOptions(flow.Options{
 		Store:  n.Store,
 		Logger: n.cfg.Logger.With("part", "flow"),
 		SDK:    n.sdkTasks(awssdk.Services{CloudFront: cfHandler, S3: s3Handler, SSM: ssmHandler.Call}),
-	})
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("start the flow engine: %w", err)
 	}
+	n.startEvents(ctx, ev, engine)
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
