@@ -15,7 +15,7 @@ import (
 // artifacts is the UPLOAD_ARTIFACTS phase: it selects the files of the
 // artifacts section. Nothing is copied; the deployer reads them in place.
 func (b *build) artifacts() {
-	a := b.spec.Artifact
+	a := b.spec.Artifacts
 	if a == nil {
 		return
 	}

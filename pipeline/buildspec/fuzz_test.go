@@ -36,7 +36,7 @@ func FuzzParse(f *testing.F) {
 				}
 			}
 		}
-		if s.Artifact != nil && len(s.Artifact.Files) == 0 {
+		if s.Artifacts != nil && len(s.Artifacts.Files) == 0 {
 			t.Fatalf("accepted artifacts without files")
 		}
 		for _, name := range s.Env.Exported {

@@ -30,8 +30,8 @@ func TestParseSeedBuildspec(t *testing.T) {
 		t.Errorf("third build command = %+v", got)
 	}
 	want := &Artifacts{Files: []string{"**/*"}, BaseDirectory: "public"}
-	if !reflect.DeepEqual(s.Artifact, want) {
-		t.Errorf("artifacts = %+v, want %+v", s.Artifact, want)
+	if !reflect.DeepEqual(s.Artifacts, want) {
+		t.Errorf("artifacts = %+v, want %+v", s.Artifacts, want)
 	}
 	if len(s.Warnings) != 1 || s.Warnings[0].Line != 5 || !strings.Contains(s.Warnings[0].Msg, "runtime-versions") {
 		t.Errorf("warnings = %v, want one about runtime-versions at line 5", s.Warnings)
@@ -94,8 +94,8 @@ artifacts:
 		t.Errorf("block command = %q", b.Commands[1].Text)
 	}
 	want := &Artifacts{Files: []string{"dist/**/*", "index.html"}, Exclude: []string{"**/*.map"}, DiscardPaths: true, Name: "site"}
-	if !reflect.DeepEqual(s.Artifact, want) {
-		t.Errorf("artifacts = %+v", s.Artifact)
+	if !reflect.DeepEqual(s.Artifacts, want) {
+		t.Errorf("artifacts = %+v", s.Artifacts)
 	}
 	if len(s.Warnings) != 1 || s.Warnings[0].String() != "b.yml:23:5: phases.post_build.run-as is ignored: commands run as the user running edgecd" {
 		t.Errorf("warnings = %v", s.Warnings)

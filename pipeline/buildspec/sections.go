@@ -48,7 +48,7 @@ func (p *parser) spec(root *yaml.Node) *Spec {
 			sawPhases = true
 			s.Phases = p.phases(f.value)
 		case "artifacts":
-			s.Artifact = p.artifacts(f.value)
+			s.Artifacts = p.artifacts(f.value)
 		}
 	}
 	if !sawVersion {

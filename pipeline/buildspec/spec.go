@@ -19,11 +19,11 @@ func (p Problem) Error() string { return p.String() }
 
 // Spec is a parsed buildspec.
 type Spec struct {
-	File     string
-	Version  string // always "0.2"
-	Env      Env
-	Phases   []Phase // in run order; only the phases the file has
-	Artifact *Artifacts
+	File      string
+	Version   string // always "0.2"
+	Env       Env
+	Phases    []Phase // in run order; only the phases the file has
+	Artifacts *Artifacts
 	// Warnings are settings accepted but not honoured here (run-as,
 	// runtime-versions, reports, cache, ...), each with its location.
 	Warnings []Problem
