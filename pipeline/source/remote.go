@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
@@ -66,7 +67,7 @@ func commitRemote(ctx context.Context, r Repo, id string) (*object.Commit, error
 	if err != nil {
 		return nil, err
 	}
-	if id == "" {
+	if id == "" || strings.HasPrefix(head, id) {
 		id = head
 	}
 	branch := plumbing.NewBranchReferenceName(r.Branch)

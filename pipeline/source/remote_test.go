@@ -81,6 +81,7 @@ func testRemote(t *testing.T, config ...string) {
 		files  []string
 	}{
 		{"head, shallow", "", r.c2, []string{"about.html", "index.html", "link -> index.html", "run.sh*"}},
+		{"short id of the head", r.c2[:7], r.c2, []string{"about.html", "index.html", "link -> index.html", "run.sh*"}},
 		{"pinned older commit", r.c1, r.c1, []string{"index.html", "link -> index.html", "run.sh*"}},
 		{"short id of an older commit", r.c1[:8], r.c1, []string{"index.html", "link -> index.html", "run.sh*"}},
 		{"commit on another branch", r.c3, r.c3, []string{"feature.html", "index.html", "link -> index.html", "run.sh*"}},
