@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/edgecd/edgecd/edge"
 	"github.com/edgecd/edgecd/objstore"
 	"github.com/edgecd/edgecd/store"
+	"github.com/edgecd/edgecd/store/postgres"
 	"github.com/edgecd/edgecd/store/sqlite"
 )
 
@@ -33,7 +35,7 @@ const (
 
 // Config is everything a node needs to start.
 type Config struct {
-	DataDir  string // holds edgecd.db and objects/
+	DataDir  string // holds edgecd.db (unless Store names another store) and objects/
 	Role     string
 	EdgeAddr string // viewer listener, e.g. 127.0.0.1:8080 (":0" picks a free port)
 	APIAddr  string // AWS-compatible API listener
@@ -47,7 +49,11 @@ type Config struct {
 	// EnforceBucketPolicy makes the edge honour bucket policies for local
 	// origins (origin access by distribution ARN, as in the cloud).
 	EnforceBucketPolicy bool
-	Logger              *slog.Logger
+	// Store selects the store: "" is the embedded SQLite file in DataDir;
+	// a postgres:// (or postgresql://) URL is a PostgreSQL database that
+	// several nodes share. Objects stay in DataDir/objects either way.
+	Store  string
+	Logger *slog.Logger
 }
 
 // Node is a running edgecd process.
@@ -89,9 +95,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 			n.closeAll()
 		}
 	}()
-	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "edgecd.db"))
+	db, err := openStore(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+		return nil, err
 	}
 	n.Store = db
 	if n.Objects, err = objstore.Open(filepath.Join(cfg.DataDir, "objects")); err != nil {
@@ -117,6 +123,25 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	ok = true
 	return n, nil
+}
+
+// openStore opens the store cfg.Store names.
+func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+	switch {
+	case cfg.Store == "":
+		db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "edgecd.db"))
+		if err != nil {
+			return nil, fmt.Errorf("open store in %s: %w", cfg.DataDir, err)
+		}
+		return db, nil
+	case strings.HasPrefix(cfg.Store, "postgres://"), strings.HasPrefix(cfg.Store, "postgresql://"):
+		db, err := postgres.Open(ctx, cfg.Store, postgres.Options{Logger: cfg.Logger.With("part", "store")})
+		if err != nil {
+			return nil, fmt.Errorf("open the PostgreSQL store: %w", err)
+		}
+		return db, nil
+	}
+	return nil, errors.New("--store: leave it empty for the embedded SQLite file in the data directory, or pass a postgres://user:password@host:port/database URL")
 }
 
 func (n *Node) startEdge(ctx context.Context) error {

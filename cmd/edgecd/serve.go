@@ -14,12 +14,14 @@ import (
 // nodeFlags are the flags up and serve share.
 type nodeFlags struct {
 	dataDir, edgeAddr, apiAddr, role, logLevel string
+	store                                      string
 	accessKeyID, secretAccessKey               string
 	native, enforceBucketPolicy                bool
 }
 
 func (f *nodeFlags) register(fs *flag.FlagSet, defEdge, defAPI string) {
 	fs.StringVar(&f.dataDir, "data-dir", ".edgecd", "directory holding the store and the buckets")
+	fs.StringVar(&f.store, "store", "", "store of the control-plane state: empty for the embedded SQLite file in the data dir, or postgres://user:password@host:port/database shared by several nodes (objects stay in the data dir)")
 	fs.StringVar(&f.edgeAddr, "edge-addr", defEdge, "viewer (CDN) listen address; port 0 picks a free port")
 	fs.StringVar(&f.apiAddr, "api-addr", defAPI, "AWS-compatible API listen address; port 0 picks a free port")
 	fs.BoolVar(&f.native, "native", false, "lift CloudFront's limits: any weight 0-1, policies at creation")
@@ -65,7 +67,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	n, err := node.Start(ctx, node.Config{DataDir: f.dataDir, Role: f.role, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, EnforceBucketPolicy: f.enforceBucketPolicy, Logger: log})
+	n, err := node.Start(ctx, node.Config{DataDir: f.dataDir, Store: f.store, Role: f.role, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, EnforceBucketPolicy: f.enforceBucketPolicy, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	const region = "us-east-1"
-	n, err := node.Start(ctx, node.Config{DataDir: f.dataDir, Role: node.RoleAll, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, EnforceBucketPolicy: f.enforceBucketPolicy, Region: region, Logger: log})
+	n, err := node.Start(ctx, node.Config{DataDir: f.dataDir, Store: f.store, Role: node.RoleAll, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, EnforceBucketPolicy: f.enforceBucketPolicy, Region: region, Logger: log})
 	if err != nil {
 		return err
 	}
