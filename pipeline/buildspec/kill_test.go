@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -129,4 +130,31 @@ phases:
 		t.Fatal(err)
 	}
 	waitDead(t, readPid(t, dir))
+}
+
+// A process that leaves the build's process group escapes the kill (the
+// documented limit of local builds); if it still holds the build's output
+// open, Run must return anyway.
+func TestRunReturnsWhenAnEscapedProcessHoldsTheOutput(t *testing.T) {
+	if _, err := exec.LookPath("setsid"); err != nil {
+		t.Skip("setsid is not installed")
+	}
+	dir := t.TempDir()
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(filepath.Join(dir, "bg.pid")); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	_, err := Run(context.Background(), mustParse(t, `version: 0.2
+phases:
+  build:
+    commands:
+      - setsid sleep 300 & echo $! > bg.pid
+      - sleep 300
+`), RunOptions{Dir: dir, Timeout: 2 * time.Second})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want DeadlineExceeded", err)
+	}
 }
