@@ -121,6 +121,18 @@ func (p *parser) fields(n *yaml.Node, what string, allowed []string) ([]field, b
 	return out, true
 }
 
+// keys lists the keys mapping n gives, valid or not, so that a refused
+// value is not reported a second time as missing.
+func keys(n *yaml.Node) map[string]bool {
+	out := map[string]bool{}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			out[n.Content[i].Value] = true
+		}
+	}
+	return out
+}
+
 // plain refuses anchors, aliases and merge keys: a definition is small,
 // and expanding aliases is how YAML bombs work.
 func (p *parser) plain(n *yaml.Node) bool {
@@ -224,11 +236,9 @@ func (p *parser) pipeline(n *yaml.Node) *Pipeline {
 	if !ok {
 		return pl
 	}
-	var haveName, haveStages bool
 	for _, f := range fs {
 		switch f.key.Value {
 		case "name":
-			haveName = true
 			if s, ok := p.str(f.val, "name"); ok {
 				if !pipelineName.MatchString(s) {
 					p.errorf(f.val, "name %q: use 1 to 100 of A-Z a-z 0-9 . @ _ -", s)
@@ -240,7 +250,6 @@ func (p *parser) pipeline(n *yaml.Node) *Pipeline {
 		case "sources":
 			p.sourceList(f.val, pl)
 		case "stages":
-			haveStages = true
 			p.stages(f.val, pl)
 		case "approval":
 			p.approvalDefaults(f.val, pl)
@@ -248,10 +257,11 @@ func (p *parser) pipeline(n *yaml.Node) *Pipeline {
 			p.cleanup(f.val, pl)
 		}
 	}
-	if !haveName {
+	given := keys(n)
+	if !given["name"] {
 		p.errorf(n, "pipeline: name is required")
 	}
-	if !haveStages {
+	if !given["stages"] {
 		p.errorf(n, "pipeline: stages is required (a list of stages, each with actions)")
 	}
 	return pl
@@ -299,9 +309,8 @@ func (p *parser) source(n *yaml.Node) (Source, bool) {
 		return s, false
 	}
 	var intervalNode, secretNode *yaml.Node
-	got := map[string]bool{}
+	got := keys(n)
 	for _, f := range fs {
-		got[f.key.Value] = true
 		v, ok := p.str(f.val, "source "+f.key.Value)
 		if !ok {
 			continue

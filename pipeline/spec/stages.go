@@ -37,25 +37,16 @@ func (p *parser) stages(n *yaml.Node, pl *Pipeline) {
 				actions = f.val
 			}
 		}
-		if st.Name == "" && !hasKey(fs, "name") {
+		if !keys(c)["name"] {
 			p.errorf(c, "stage: name is required")
 		}
-		if actions == nil {
+		if actions == nil && !keys(c)["actions"] {
 			p.errorf(c, "stage %q: actions is required (a list with at least one action)", st.Name)
 		} else {
 			p.actionList(actions, &st, len(pl.Stages))
 		}
 		pl.Stages = append(pl.Stages, st)
 	}
-}
-
-func hasKey(fs []field, k string) bool {
-	for _, f := range fs {
-		if f.key.Value == k {
-			return true
-		}
-	}
-	return false
 }
 
 func (p *parser) actionList(n *yaml.Node, st *Stage, stage int) {
@@ -143,17 +134,17 @@ func (p *parser) action(n *yaml.Node, stage int) *parsedAction {
 			}
 		}
 	}
-	if !hasKey(fs, "name") {
+	given := keys(n)
+	if !given["name"] {
 		p.errorf(n, "action: name is required")
 	}
-	if !hasKey(fs, "kind") {
+	if !given["kind"] {
 		p.errorf(n, "action %q: kind is required (one of %s)", a.Name, strings.Join(Kinds(), ", "))
 	}
 	if timeout != nil && a.Kind == KindApproval {
 		p.errorf(timeout, "action %q: an approval's timeout goes in with: timeout (it rejects the approval)", a.Name)
 	}
 	spec, known := kinds[a.Kind]
-	given := map[string]bool{}
 	if with != nil {
 		var allowed []string
 		if known {
@@ -161,7 +152,6 @@ func (p *parser) action(n *yaml.Node, stage int) *parsedAction {
 		}
 		wfs, _ := p.fields(with, "with", allowed)
 		for _, f := range wfs {
-			given[f.key.Value] = true
 			if v, ok := p.str(f.val, "with."+f.key.Value); ok {
 				a.With[f.key.Value] = v
 				pa.with[f.key.Value] = f.val
@@ -171,7 +161,8 @@ func (p *parser) action(n *yaml.Node, stage int) *parsedAction {
 	}
 	if known {
 		for _, ks := range spec.keys {
-			if ks.required && !given[ks.name] {
+			refused := with == nil && given["with"] // already reported
+			if ks.required && !refused && (with == nil || !keys(with)[ks.name]) {
 				p.errorf(n, "action %q (%s): with.%s is required", a.Name, a.Kind, ks.name)
 			}
 		}
