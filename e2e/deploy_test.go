@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,13 @@ func TestDeployUploadsOnlyChanges(t *testing.T) {
 	}
 	if out := deploy(build, "s3://site/5.0.0/", "--part-size", "5"); !strings.Contains(out, `"uploaded": 0`) {
 		t.Fatalf("multipart redeploy re-uploaded: %s", out)
+	}
+	// No version pinned: the folder is named by the build's content hash
+	// (the temporary build directory is in no git work tree).
+	var auto struct{ Version, Prefix string }
+	json.Unmarshal([]byte(deploy("--version", "auto", build, "s3://site/")), &auto)
+	if len(auto.Version) != 12 || auto.Prefix != auto.Version+"/" {
+		t.Fatalf("--version auto: version %q prefix %q", auto.Version, auto.Prefix)
 	}
 	_, errOut, err := p.try("edgecd", "deploy", build, "s3://nosuchbucket/x/")
 	if err == nil || !strings.Contains(errOut, "does not exist") {

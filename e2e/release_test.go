@@ -110,6 +110,10 @@ func TestReleaseCycle(t *testing.T) {
 	json.Unmarshal([]byte(release("stage", "--primary", primary, "--origin-path", "/2.0.0", "--header", "aws-cf-cd-env=staging", "--output", "json")), &staged)
 	serves("stage v2", "v1 App")
 	serves("stage v2", "v2 App", "aws-cf-cd-env", "staging")
+	if _, errOut, err := p.try("edgecd", "release", "stage", "--primary", staged.StagingID, "--origin-path", "/2.0.0", "--header", "aws-cf-cd-env=staging"); err == nil ||
+		!strings.Contains(errOut, "is a staging distribution: give the primary's id") {
+		t.Fatalf("stage with the staging id as primary: %v\n%s", err, errOut)
+	}
 	if got := param("/edgecd/version/frontend"); got != "2.0.0" {
 		t.Fatalf("version parameter after stage = %q", got)
 	}
@@ -173,9 +177,28 @@ func TestReleaseCycle(t *testing.T) {
 	}
 	release("rollback", "--primary", primary, "--to", "2.0.0")
 	serves("rollback --to 2.0.0", "v2 App")
-	_, errOut, err := p.try("edgecd", "release", "promote", "--primary", "ENOSUCHDIST")
-	if err == nil || !strings.Contains(errOut, "NoSuchDistribution") {
-		t.Fatalf("promote of a missing distribution: err %v, stderr %q", err, errOut)
+	badInput := []struct {
+		name string
+		args []string
+		want []string // in stderr
+	}{
+		{"a wrong id", []string{"promote", "--primary", "ENOSUCHDIST"},
+			[]string{`step "find the staging distribution of ENOSUCHDIST" failed`, "NoSuchDistribution", "next: ", "list-distributions"}},
+		{"a header cloudfront would refuse", []string{"stage", "--primary", primary, "--origin-path", "/2.0.0", "--header", "x-env=staging"},
+			[]string{`must start with "aws-cf-cd-"`}},
+		{"nothing staged", []string{"promote", "--primary", primary},
+			[]string{"nothing is staged for this primary: run `edgecd release stage` first"}},
+	}
+	for _, tt := range badInput {
+		_, errOut, err := p.try("edgecd", append([]string{"release"}, tt.args...)...)
+		if err == nil {
+			t.Fatalf("%s: release %v succeeded", tt.name, tt.args)
+		}
+		for _, want := range tt.want {
+			if !strings.Contains(errOut, want) {
+				t.Fatalf("%s: stderr lacks %q:\n%s", tt.name, want, errOut)
+			}
+		}
 	}
 }
 
