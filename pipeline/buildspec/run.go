@@ -12,11 +12,13 @@ type RunOptions struct {
 	// Dir is the source directory: the commands' starting directory and
 	// CODEBUILD_SRC_DIR. It must exist.
 	Dir string
-	// Env is the base environment ("NAME=value"), like exec.Cmd.Env. It
-	// overrides env.variables of the spec, as a CodeBuild project's
-	// variables do. Put CODEBUILD_RESOLVED_SOURCE_VERSION here. Nil means
-	// PATH, HOME, LANG and TMPDIR of this process only: the build never
-	// inherits edgecd's own environment (and its secrets) implicitly.
+	// Env holds extra variables ("NAME=value") for the build, as a
+	// CodeBuild project's or start-build's variables: they override the
+	// spec's env.variables and parameter-store. Put
+	// CODEBUILD_RESOLVED_SOURCE_VERSION here. The build's environment is
+	// only PATH, HOME, LANG, TMPDIR and USER of this process, the spec's
+	// variables, Env and CODEBUILD_SRC_DIR: it never inherits edgecd's own
+	// environment (and its secrets) implicitly.
 	Env []string
 	// Log receives the combined stdout and stderr of the build, line by
 	// line, with CodeBuild's "[Container]" phase markers. Nil discards.
