@@ -310,4 +310,19 @@ func TestReleaseStageLetsStagingReadABucketThatNamesThePrimary(t *testing.T) {
 	if code, _, body := p.get(primary.Domain, "/index.html"); code != 200 || !strings.Contains(body, "v1 App") {
 		t.Fatalf("after abort a viewer got %d %q", code, firstLine(body))
 	}
+
+	// With the demo's staging distribution gone, stage copies the primary
+	// into a new one, and that one is let into the bucket too.
+	out = p.run("edgecd", "release", "stage", "--primary", primary.ID, "--version", "3.0.0", "--header", "aws-cf-cd-env=staging", "--output", "json")
+	var fresh struct {
+		StagingID  string   `json:"staging_id"`
+		OriginPath string   `json:"origin_path"`
+		Buckets    []string `json:"bucket_policies_updated"`
+	}
+	if err := json.Unmarshal([]byte(out), &fresh); err != nil || fresh.StagingID == res.StagingID || fresh.OriginPath != "/3.0.0" || len(fresh.Buckets) != 1 {
+		t.Fatalf("stage after abort: %v\n%s", err, out)
+	}
+	if code, _, body := p.get(primary.Domain, "/index.html", "aws-cf-cd-env", "staging"); code != 200 || !strings.Contains(body, "v3 App") {
+		t.Fatalf("a tester of the new staging distribution got %d %q", code, firstLine(body))
+	}
 }
