@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -293,4 +295,76 @@ func BenchmarkUpdate(b *testing.B) {
 		defer db.Close()
 		run(b, db)
 	})
+}
+
+// TestReadModifyWriteNeverRaces increments one counter from two nodes with
+// AnyVersion writes: only if each fn sees the latest committed value and
+// nothing commits between its read and its write does no increment get
+// lost. Every fn must also run exactly once.
+func TestReadModifyWriteNeverRaces(t *testing.T) {
+	ctx := context.Background()
+	dsn := fresh(t)
+	nodes := []*DB{openDSN(t, dsn), openDSN(t, dsn)}
+	const workers, each = 6, 15
+	var calls atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				_, err := nodes[w%2].Update(ctx, func(ctx context.Context, tx store.Tx) error {
+					calls.Add(1)
+					n := 0
+					if r, err := tx.Get(ctx, "k", "counter"); err == nil {
+						n, _ = strconv.Atoi(string(r.Body))
+					} else if !errors.Is(err, store.ErrNotFound) {
+						return err
+					}
+					_, err := tx.Put(ctx, "k", "counter", []byte(strconv.Itoa(n+1)), store.AnyVersion)
+					return err
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	r, err := nodes[0].Get(ctx, "k", "counter")
+	if err != nil || string(r.Body) != strconv.Itoa(workers*each) {
+		t.Fatalf("counter = %q, %v; want %d", r.Body, err, workers*each)
+	}
+	if calls.Load() != workers*each {
+		t.Fatalf("fn ran %d times for %d updates", calls.Load(), workers*each)
+	}
+}
+
+// TestFnCanReadOutsideItsTransaction calls the store's own readers from
+// inside fn with one connection per pool: readers must not need the
+// writer's connection (the SQLite store has the same split).
+func TestFnCanReadOutsideItsTransaction(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	db, err := Open(ctx, fresh(t), Options{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = db.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		if _, err := db.Rev(ctx); err != nil {
+			return err
+		}
+		_, err := tx.Put(ctx, "k", "x", nil, store.NotExists)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
