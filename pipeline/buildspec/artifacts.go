@@ -26,6 +26,9 @@ func (b *build) artifacts() {
 	if err == nil && len(files) == 0 {
 		err = fmt.Errorf("no files in %s match artifacts.files %s", displayBase(a.BaseDirectory), strings.Join(a.Files, ", "))
 	}
+	if err == nil && a.DiscardPaths {
+		err = sameBaseNames(files)
+	}
 	b.res.ArtifactsDir = base
 	b.res.DiscardPaths = a.DiscardPaths
 	pr.Duration = time.Since(pr.Start)
@@ -40,6 +43,20 @@ func (b *build) artifacts() {
 		b.log.container("Phase complete: %s State: SUCCEEDED", UploadArtifacts)
 	}
 	b.res.Phases = append(b.res.Phases, pr)
+}
+
+// sameBaseNames refuses a flattened artifact in which two files would get
+// the same name: one would silently replace the other in the deployment.
+func sameBaseNames(files []string) error {
+	seen := make(map[string]string, len(files))
+	for _, f := range files {
+		b := path.Base(f)
+		if other, ok := seen[b]; ok {
+			return fmt.Errorf("artifacts.discard-paths: %s and %s would both be %s; narrow artifacts.files or keep the paths", other, f, b)
+		}
+		seen[b] = f
+	}
+	return nil
 }
 
 func displayBase(dir string) string {

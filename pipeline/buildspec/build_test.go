@@ -341,3 +341,43 @@ artifacts:
 		t.Errorf("phases = %v", res.Phases)
 	}
 }
+
+func TestRunDiscardPathsRefusesTwoFilesOfTheSameName(t *testing.T) {
+	_, _, err := runSpec(t, `version: 0.2
+phases:
+  build: {commands: ["mkdir -p a b && touch a/x.js b/x.js c.js"]}
+artifacts:
+  files: ['**/*.js']
+  discard-paths: yes
+`, RunOptions{})
+	var be *BuildError
+	if !errors.As(err, &be) || be.Phase != UploadArtifacts || !strings.Contains(err.Error(), "a/x.js and b/x.js would both be x.js") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestMatch(t *testing.T) {
+	tests := []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"**/*", "index.html", true},
+		{"**/*", "a/b/c.css", true},
+		{"*.html", "index.html", true},
+		{"*.html", "docs/index.html", false},
+		{"**/*.html", "docs/index.html", true},
+		{"dist/**/*.js", "dist/app.js", true},
+		{"dist/**/*.js", "dist/js/vendor/app.js", true},
+		{"dist/**/*.js", "src/app.js", false},
+		{"dist/**", "dist/a/b", true},
+		{"public", "public", true},
+		{"a/*/c", "a/b/c", true},
+		{"a/*/c", "a/b/b/c", false},
+		{"[", "[", false},
+	}
+	for _, tt := range tests {
+		if got := Match(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("Match(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
+		}
+	}
+}
