@@ -37,8 +37,8 @@ const (
 //     the run with the action's own error name and the Failure as JSON
 //     cause (ParseFailure reads it).
 func Compile(p *Pipeline) ([]byte, error) {
-	if p == nil || len(p.Stages) == 0 {
-		return nil, errors.New("compile: the pipeline has no stages")
+	if err := validate(p); err != nil {
+		return nil, err
 	}
 	var steps [][]string // per stage, the entry state of each run-order group
 	states := map[string]any{}
@@ -50,9 +50,6 @@ func Compile(p *Pipeline) ([]byte, error) {
 	var groups []group
 	for i := range p.Stages {
 		st := &p.Stages[i]
-		if len(st.Actions) == 0 {
-			return nil, fmt.Errorf("compile: stage %q has no actions", st.Name)
-		}
 		var entries []string
 		for j := 0; j < len(st.Actions); {
 			k := j
@@ -85,10 +82,7 @@ func Compile(p *Pipeline) ([]byte, error) {
 			branches = append(branches, map[string]any{"StartAt": actionState(g.stage.Name, a.Name), "States": bs})
 			vars = append(vars, fmt.Sprintf("$[%d].vars", bi))
 		}
-		merged := vars[0]
-		for _, v := range vars[1:] {
-			merged = fmt.Sprintf("States.JsonMerge(%s, %s, false)", merged, v)
-		}
+		merged := mergeTree(vars)
 		states[name] = map[string]any{
 			"Type":           "Parallel",
 			"Comment":        fmt.Sprintf("stage %s: the actions of run order %d", g.stage.Name, g.order),
@@ -142,8 +136,69 @@ func Compile(p *Pipeline) ([]byte, error) {
 	return json.MarshalIndent(def, "", "  ")
 }
 
+// mergeTree merges the branches' variables pairwise, as a balanced tree,
+// so fifty branches nest six calls deep rather than forty-nine.
+func mergeTree(paths []string) string {
+	if len(paths) == 1 {
+		return paths[0]
+	}
+	h := len(paths) / 2
+	return fmt.Sprintf("States.JsonMerge(%s, %s, false)", mergeTree(paths[:h]), mergeTree(paths[h:]))
+}
+
 // actionState is the name of an action's Task state.
-func actionState(stage, action string) string { return stage + "/" + action }
+func actionState(stage, action string) string { return StateName(stage, action) }
+
+// StateName is the name of the Task state that runs an action, as the
+// execution's history shows it ("Build/Compile").
+func StateName(stage, action string) string { return stage + "/" + action }
+
+// SplitStateName reads a history event's state name: ok is true for an
+// action's Task state, false for the machine's own states (the Parallel,
+// merge, Caught and Failed states too).
+func SplitStateName(name string) (stage, action string, ok bool) {
+	stage, action, ok = strings.Cut(name, "/")
+	if !ok || stage == "" || action == "" || strings.Contains(action, "/") || strings.Contains(action, " ") {
+		return "", "", false
+	}
+	return stage, action, true
+}
+
+// validate refuses a Pipeline Parse would not have returned, so a
+// hand-built one cannot produce a machine the engine rejects.
+func validate(p *Pipeline) error {
+	if p == nil || len(p.Stages) == 0 {
+		return errors.New("compile: the pipeline has no stages")
+	}
+	if !pipelineName.MatchString(p.Name) {
+		return fmt.Errorf("compile: pipeline name %q is not valid", p.Name)
+	}
+	stages := map[string]bool{}
+	for _, st := range p.Stages {
+		if !stepName.MatchString(st.Name) || stages[st.Name] {
+			return fmt.Errorf("compile: stage name %q is not valid or not unique", st.Name)
+		}
+		stages[st.Name] = true
+		if len(st.Actions) == 0 {
+			return fmt.Errorf("compile: stage %q has no actions", st.Name)
+		}
+		names := map[string]bool{}
+		for i, a := range st.Actions {
+			switch {
+			case !stepName.MatchString(a.Name) || names[a.Name]:
+				return fmt.Errorf("compile: stage %q: action name %q is not valid or not unique", st.Name, a.Name)
+			case kinds[a.Kind].keys == nil:
+				return fmt.Errorf("compile: stage %q: action %q has unknown kind %q", st.Name, a.Name, a.Kind)
+			case a.Namespace != "" && !validName(a.Namespace):
+				return fmt.Errorf("compile: stage %q: action %q has invalid namespace %q", st.Name, a.Name, a.Namespace)
+			case i > 0 && a.RunOrder < st.Actions[i-1].RunOrder:
+				return fmt.Errorf("compile: stage %q: actions are not sorted by run order", st.Name)
+			}
+			names[a.Name] = true
+		}
+	}
+	return nil
+}
 
 // groupEntry is the state a run-order group starts at.
 func groupEntry(stage string, order int, actions []Action) string {

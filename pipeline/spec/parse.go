@@ -1,7 +1,9 @@
 package spec
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -27,12 +29,19 @@ func Parse(file string, data []byte) (pl *Pipeline, problems []Problem) {
 	if len(data) > MaxSize {
 		return nil, []Problem{{file, 1, 1, fmt.Sprintf("definition is %d bytes, more than the %d accepted", len(data), MaxSize)}}
 	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
 		return nil, []Problem{yamlProblem(file, err)}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, []Problem{{file, 1, 1, "definition is empty: it needs at least name and stages"}}
+	}
+	var more yaml.Node
+	if err := dec.Decode(&more); err == nil {
+		p.errorf(&more, "a definition is one YAML document; remove the second one (after ---)")
+	} else if err != io.EOF {
+		p.problems = append(p.problems, yamlProblem(file, err))
 	}
 	pl = p.pipeline(doc.Content[0])
 	p.check(pl)
@@ -91,6 +100,9 @@ type field struct {
 func (p *parser) fields(n *yaml.Node, what string, allowed []string) ([]field, bool) {
 	if !p.plain(n) {
 		return nil, false
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil, true // "key:" with nothing after it: an empty mapping
 	}
 	if n.Kind != yaml.MappingNode {
 		p.errorf(n, "%s must be a mapping (key: value lines)", what)

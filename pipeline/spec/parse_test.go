@@ -214,6 +214,13 @@ stages:
         kind: source.git
         with: {source: app}
 `, []string{`t.yaml:5:5: source "web" is not checked out by any source.git action`}},
+		{"empty sections are empty", "name: t\nvariables:\napproval:\nstages:\n  - name: S\n    actions:\n      - name: H\n        kind: http\n        with:\n", []string{
+			`t.yaml:7:9: action "H" (http): with.url is required`,
+		}},
+		{"one document only", "name: t\nstages: []\n---\nname: u\n", []string{
+			`t.yaml:2:9: stages is empty`,
+			`t.yaml:3:1: a definition is one YAML document`,
+		}},
 		{"values must be strings", head + `  - name: B
     actions:
       - name: H

@@ -2,6 +2,8 @@ package spec
 
 import (
 	"encoding/json"
+	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -83,4 +85,27 @@ func ParseFailure(cause string) (f Failure, ok bool) {
 		return Failure{}, false
 	}
 	return f, f.Stage != "" && f.Action != ""
+}
+
+// NewInput is the execution input of a run from the first stage: the
+// pipeline variables' defaults with overrides applied. Overriding a
+// variable the pipeline does not declare is an error, as in CodePipeline.
+func (p *Pipeline) NewInput(overrides map[string]string) (Input, error) {
+	vars := make(map[string]string, len(p.Variables))
+	for k, v := range p.Variables {
+		vars[k] = v
+	}
+	var unknown []string
+	for k, v := range overrides {
+		if _, ok := p.Variables[k]; !ok {
+			unknown = append(unknown, k)
+			continue
+		}
+		vars[k] = v
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return Input{}, fmt.Errorf("pipeline %s declares no variable %s", p.Name, strings.Join(unknown, ", "))
+	}
+	return Input{Pipeline: p.Name, Vars: Vars{NamespacePipeline: vars}}, nil
 }

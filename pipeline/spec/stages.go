@@ -13,6 +13,9 @@ func (p *parser) stages(n *yaml.Node, pl *Pipeline) {
 	if n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
 		p.errorf(n, "stages is empty: a pipeline needs at least one stage")
 	}
+	if len(list) > maxStages {
+		p.errorf(n, "%d stages: a pipeline has at most %d", len(list), maxStages)
+	}
 	seen := map[string]bool{}
 	for _, c := range list {
 		fs, ok := p.fields(c, "stage", []string{"name", "actions"})
@@ -54,6 +57,9 @@ func (p *parser) actionList(n *yaml.Node, st *Stage, stage int) {
 	if n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
 		p.errorf(n, "stage %q: actions is empty: a stage needs at least one action", st.Name)
 	}
+	if len(list) > maxActions {
+		p.errorf(n, "stage %q has %d actions: a stage has at most %d", st.Name, len(list), maxActions)
+	}
 	seen := map[string]bool{}
 	var parsed []*parsedAction
 	for _, c := range list {
@@ -78,8 +84,12 @@ func (p *parser) actionList(n *yaml.Node, st *Stage, stage int) {
 	p.actions = append(p.actions, parsed...)
 }
 
-// maxRunOrder is CodePipeline's limit.
-const maxRunOrder = 999
+// CodePipeline's limits.
+const (
+	maxRunOrder = 999
+	maxStages   = 50
+	maxActions  = 50 // per stage
+)
 
 func (p *parser) action(n *yaml.Node, stage int) *parsedAction {
 	fs, ok := p.fields(n, "action", []string{"name", "kind", "namespace", "run_order", "timeout", "with"})
