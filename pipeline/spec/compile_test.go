@@ -80,7 +80,7 @@ func TestCompileRefusesWhatParseWouldNot(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		break_ func(p *Pipeline)
+		spoil func(p *Pipeline)
 	}{
 		{"no stages", func(p *Pipeline) { p.Stages = nil }},
 		{"bad pipeline name", func(p *Pipeline) { p.Name = "a b" }},
@@ -98,7 +98,7 @@ func TestCompileRefusesWhatParseWouldNot(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := ok()
-			tt.break_(p)
+			tt.spoil(p)
 			if _, err := Compile(p); err == nil {
 				t.Fatal("Compile accepted it")
 			}
