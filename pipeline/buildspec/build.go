@@ -172,6 +172,13 @@ func (b *build) phase(ctx context.Context, ph Phase) (failed, stop bool) {
 	var failure *BuildError
 	runAll := func(cmds []Command) {
 		for _, c := range cmds {
+			if err := ctx.Err(); err != nil {
+				// Timed out or stopped between two commands.
+				if failure == nil {
+					failure = &BuildError{Phase: ph.Name, ExitCode: -1, Err: err}
+				}
+				return
+			}
 			code, err := b.exec(ctx, c.Text, true)
 			if err == nil && code == 0 {
 				continue

@@ -381,3 +381,21 @@ func TestMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildErrorSaysWhatFailed(t *testing.T) {
+	tests := []struct {
+		err  *BuildError
+		want string
+	}{
+		{&BuildError{Phase: Build, Command: "npm test", ExitCode: 1}, `phase BUILD failed: command "npm test" exited with status 1`},
+		{&BuildError{Phase: Build, Command: "sleep 9", ExitCode: -1, Err: context.DeadlineExceeded}, `phase BUILD failed: command "sleep 9": context deadline exceeded`},
+		{&BuildError{Phase: Build, Command: "kill -9 $$", ExitCode: -1}, `phase BUILD failed: command "kill -9 $$" was killed`},
+		{&BuildError{Phase: UploadArtifacts, ExitCode: -1, Err: errors.New("no files")}, "phase UPLOAD_ARTIFACTS failed: no files"},
+		{&BuildError{ExitCode: -1, Err: errors.New("bash is not installed")}, "the build failed: bash is not installed"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+	}
+}

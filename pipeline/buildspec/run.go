@@ -86,15 +86,21 @@ type BuildError struct {
 }
 
 func (e *BuildError) Error() string {
-	switch {
-	case e.Command != "" && e.ExitCode >= 0:
-		return fmt.Sprintf("phase %s failed: command %q exited with status %d", e.Phase, e.Command, e.ExitCode)
-	case e.Err != nil && e.Phase != "":
-		return fmt.Sprintf("phase %s failed: %v", e.Phase, e.Err)
-	case e.Err != nil:
-		return fmt.Sprintf("build failed: %v", e.Err)
+	phase := "the build"
+	if e.Phase != "" {
+		phase = "phase " + e.Phase
 	}
-	return fmt.Sprintf("phase %s failed", e.Phase)
+	switch {
+	case e.Command != "" && e.Err != nil:
+		return fmt.Sprintf("%s failed: command %q: %v", phase, e.Command, e.Err)
+	case e.Command != "" && e.ExitCode < 0:
+		return fmt.Sprintf("%s failed: command %q was killed", phase, e.Command)
+	case e.Command != "":
+		return fmt.Sprintf("%s failed: command %q exited with status %d", phase, e.Command, e.ExitCode)
+	case e.Err != nil:
+		return fmt.Sprintf("%s failed: %v", phase, e.Err)
+	}
+	return phase + " failed"
 }
 
 func (e *BuildError) Unwrap() error { return e.Err }
