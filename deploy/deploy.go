@@ -136,10 +136,10 @@ func Run(ctx context.Context, client *s3.Client, o Options) (*Summary, error) {
 			local[i].Key = o.Prefix + local[i].Key
 		}
 	}
-	l := <-listed
 	if err != nil {
-		return nil, err
+		return nil, err // the deferred cancel stops the listing
 	}
+	l := <-listed
 	if l.err != nil {
 		return nil, l.err
 	}

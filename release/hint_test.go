@@ -97,3 +97,24 @@ func FuzzParseHeader(f *testing.F) {
 func stalePrecondition() error {
 	return &cftypes.PreconditionFailed{Message: aws.String("the If-Match version is stale")}
 }
+
+func TestStageRefusesContradictoryRouting(t *testing.T) {
+	w := 0.1
+	tests := []struct {
+		name string
+		in   StageInput
+		want string
+	}{
+		{"header and weight", StageInput{HeaderName: "aws-cf-cd-env", HeaderValue: "s", Weight: &w}, "either a header or a weight"},
+		{"header without the prefix", StageInput{HeaderName: "x-env", HeaderValue: "s"}, `must start with "aws-cf-cd-"`},
+		{"stickiness on a header", StageInput{HeaderName: "aws-cf-cd-env", HeaderValue: "s", StickyIdle: 300}, "applies to --weight"},
+		{"no routing", StageInput{}, "--header aws-cf-cd-env=staging or --weight"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := tt.in.trafficConfig(); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

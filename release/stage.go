@@ -38,6 +38,8 @@ func (in *StageInput) trafficConfig() (*cftypes.TrafficConfig, error) {
 	switch {
 	case in.HeaderName != "" && in.Weight != nil:
 		return nil, fmt.Errorf("give either a header or a weight, not both")
+	case in.HeaderName != "" && (in.StickyIdle != 0 || in.StickyMax != 0):
+		return nil, fmt.Errorf("session stickiness (--sticky-idle, --sticky-max) applies to --weight routing, not to a header")
 	case in.HeaderName != "":
 		if !strings.HasPrefix(strings.ToLower(in.HeaderName), "aws-cf-cd-") {
 			return nil, fmt.Errorf("header name %q must start with \"aws-cf-cd-\" (e.g. aws-cf-cd-env=staging)", in.HeaderName)
