@@ -33,16 +33,17 @@ type kindSpec struct {
 var kinds = map[string]kindSpec{
 	KindSourceGit: {
 		keys:    []keySpec{{name: "source"}},
-		outputs: []string{"CommitId", "CommitShort", "BranchName", "CommitMessage", "AuthorDate", "RepositoryName"},
+		outputs: []string{"CommitId", "CommitShort", "BranchName", "CommitMessage", "Author", "AuthorDate", "RepositoryName", "SourceDir"},
 	},
 	KindBuild: {
 		keys: []keySpec{
 			{name: "buildspec", def: "buildspec.yml", check: relPath},
 			{name: "source"},
 		},
-		// ArtifactsDir (the directory holding the artifacts) always; the
+		// ArtifactsDir (the directory holding the artifacts) and ArtifactFiles
+		// (their count) always; the
 		// rest are the buildspec's env.exported-variables.
-		outputs: []string{"ArtifactsDir"},
+		outputs: []string{"ArtifactsDir", "ArtifactFiles"},
 		dynamic: true,
 	},
 	KindDeploy: {
@@ -51,7 +52,7 @@ var kinds = map[string]kindSpec{
 			{name: "to", required: true, check: s3URL},
 			{name: "delete", def: "false", check: boolValue},
 		},
-		outputs: []string{"Bucket", "Prefix", "Version", "Uploaded", "Deleted"},
+		outputs: []string{"Bucket", "Prefix", "Version", "OriginPath", "Uploaded", "Skipped", "Deleted"},
 	},
 	KindReleaseStage: {
 		keys: []keySpec{
@@ -71,14 +72,14 @@ var kinds = map[string]kindSpec{
 			{name: "timeout", check: durationValue, static: true},
 			{name: "message", def: "Approve #{codepipeline.PipelineName} run #{codepipeline.PipelineExecutionId}?"},
 		},
-		outputs: []string{"ApprovedBy", "Comment"},
+		outputs: []string{"Result", "ApprovedBy", "Comment"},
 	},
 	KindReleasePromote: {
 		keys: []keySpec{
 			{name: "primary", required: true, check: nonEmpty},
 			{name: "invalidate", check: paths},
 		},
-		outputs: []string{"PrimaryDistributionId", "Version", "InvalidationId"},
+		outputs: []string{"PrimaryDistributionId", "Version", "OriginPath", "PreviousOriginPath", "InvalidationId"},
 	},
 	KindReleaseAbort: {
 		keys:    []keySpec{{name: "primary", required: true, check: nonEmpty}},
