@@ -21,7 +21,7 @@ type nodeFlags struct {
 
 func (f *nodeFlags) register(fs *flag.FlagSet, defEdge, defAPI string) {
 	fs.StringVar(&f.dataDir, "data-dir", ".edgecd", "directory holding the store and the buckets")
-	fs.StringVar(&f.store, "store", "", "store of the control-plane state: empty for the embedded SQLite file in the data dir, or postgres://user:password@host:port/database shared by several nodes (objects stay in the data dir)")
+	fs.StringVar(&f.store, "store", "", "where the state lives: empty for the embedded SQLite file in the data dir, or postgres://user@host:port/database shared by several nodes (objects stay in the data dir; give the password in PGPASSWORD or ~/.pgpass, since command lines are visible to other users)")
 	fs.StringVar(&f.edgeAddr, "edge-addr", defEdge, "viewer (CDN) listen address; port 0 picks a free port")
 	fs.StringVar(&f.apiAddr, "api-addr", defAPI, "AWS-compatible API listen address; port 0 picks a free port")
 	fs.BoolVar(&f.native, "native", false, "lift CloudFront's limits: any weight 0-1, policies at creation")
