@@ -50,13 +50,35 @@ const (
 	RevalidateHTML = "no-cache"
 )
 
+// webTypes are the types of files a web build emits that Go's built-in
+// table lacks, so a deploy sets the same Content-Type on every machine
+// whatever its /etc/mime.types says.
+var webTypes = map[string]string{
+	".txt":         "text/plain; charset=utf-8",
+	".md":          "text/markdown; charset=utf-8",
+	".map":         "application/json",
+	".webmanifest": "application/manifest+json",
+	".ico":         "image/x-icon",
+	".woff":        "font/woff",
+	".woff2":       "font/woff2",
+	".ttf":         "font/ttf",
+	".otf":         "font/otf",
+	".mp4":         "video/mp4",
+	".webm":        "video/webm",
+	".csv":         "text/csv; charset=utf-8",
+}
+
 func headersFor(rel string, rules []Rule) (contentType, cacheControl string) {
-	contentType = mime.TypeByExtension(path.Ext(rel))
+	ext := strings.ToLower(path.Ext(rel))
+	contentType = webTypes[ext]
+	if contentType == "" {
+		contentType = mime.TypeByExtension(ext)
+	}
 	if contentType == "" {
 		contentType = "application/octet-stream"
 	}
 	switch {
-	case strings.HasSuffix(rel, ".html") || strings.HasSuffix(rel, ".htm"):
+	case ext == ".html" || ext == ".htm":
 		cacheControl = RevalidateHTML
 	case hashedName.MatchString(path.Base(rel)):
 		cacheControl = ImmutableCache

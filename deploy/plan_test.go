@@ -21,6 +21,10 @@ func TestHeadersFor(t *testing.T) {
 		{"assets/app.js", "text/javascript; charset=utf-8", "", nil},
 		{"robots.txt", "text/plain; charset=utf-8", "max-age=60", []Rule{{Pattern: "*.txt", CacheControl: "max-age=60"}}},
 		{"data/blob", "application/octet-stream", "", nil},
+		{"fonts/inter.3f2a9c1b.woff2", "font/woff2", ImmutableCache, nil},
+		{"favicon.ico", "image/x-icon", "", nil},
+		{"INDEX.HTML", "text/html; charset=utf-8", RevalidateHTML, nil},
+		{"assets/app.js.map", "application/json", "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.rel, func(t *testing.T) {
