@@ -32,9 +32,18 @@ type entry struct {
 	// heads are the prebuilt response header blocks the fast path sends,
 	// by [Vary sent][encoding+1] (see head.go).
 	heads [2][numEncodings + 1]atomic.Pointer[[]byte]
+	// file is a copy of a large body the fast path sends with sendfile;
+	// nil for small bodies and where the system has no memory files.
+	file *bodyFile
 }
 
-func (e *entry) size() int64 { return int64(len(e.body)) + int64(len(e.key)) + 256 }
+func (e *entry) size() int64 {
+	n := int64(len(e.body)) + int64(len(e.key)) + 256
+	if e.file != nil {
+		n += int64(e.file.size) // the memory file holds a second copy
+	}
+	return n
+}
 
 // cache is a size-bounded in-memory cache. Lookups take one shard's read
 // lock and allocate nothing (a key built in a reused buffer indexes a

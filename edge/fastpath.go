@@ -145,7 +145,8 @@ type fastConn struct {
 	key  []byte // cache key being looked up
 	path []byte // path after DefaultRootObject
 
-	deadline time.Time // the read deadline now set
+	sender   *fileSender // nil until the first large hit, or when not TCP
+	deadline time.Time   // the read deadline now set
 	dateSec  int64
 	date     []byte
 	memo     stickyMemo
@@ -340,6 +341,16 @@ func (c *fastConn) answer(q *request) (bool, error) {
 	if len(body) <= smallBody {
 		c.out = append(out, body...)
 		return true, nil
+	}
+	if enc == encIdentity && e.file != nil {
+		if c.sender == nil {
+			c.sender = newFileSender(c.nc)
+		}
+		if c.sender != nil {
+			err := c.sender.send(out, e.file)
+			c.out = out[:0]
+			return true, err
+		}
 	}
 	// Header and body in one writev; the body is the cache's own bytes.
 	c.vec[0], c.vec[1] = out, body

@@ -3,6 +3,7 @@ package edge_test
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -53,8 +54,15 @@ func addr(srv *httptest.Server) string { return strings.TrimPrefix(srv.URL, "htt
 // by the fast path with the same hit answered by the handler alone.
 func TestFastPathAnswersLikeNetHTTP(t *testing.T) {
 	h := newHarness(t)
+	var big strings.Builder
+	for i := 0; big.Len() < 300<<10; i++ {
+		fmt.Fprintf(&big, "%d,", i*7919%100003)
+	}
+	h.put("1.0.0/big.bin", "application/octet-stream", big.String())
 	p, _ := h.staged(headerPolicy)
 	tests := []struct{ name, method, path, extra string }{
+		{"large body (sendfile)", "GET", "/big.bin", ""},
+		{"large body twice, pipelined", "GET", "/big.bin", "\r\nGET /big.bin HTTP/1.1\r\nHost: " + p.DomainName + "\r\n"},
 		{"html", "GET", "/index.html", ""},
 		{"root object", "GET", "/", ""},
 		{"compressible, brotli accepted", "GET", "/app.js", "Accept-Encoding: gzip, br\r\n"},

@@ -66,6 +66,9 @@ func (s *Server) fill(ctx context.Context, d *dist, b *behavior, path, reqPath, 
 	}
 	e.compressible = f.header.Get("Content-Encoding") == "" && compressible(f.header.Get("Content-Type")) &&
 		len(f.body) >= minCompressSize && len(f.body) <= maxCompressSize
+	if len(f.body) >= sendfileMin && int64(2*len(f.body)) <= s.cache.max/8 {
+		e.file = newBodyFile(f.body)
+	}
 	if !s.cache.put(e) {
 		return nil, f, nil
 	}
