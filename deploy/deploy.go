@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -98,6 +99,11 @@ func Run(ctx context.Context, client *s3.Client, o Options) (*Summary, error) {
 	}
 	if o.Prefix != "" && !strings.HasSuffix(o.Prefix, "/") {
 		o.Prefix += "/"
+	}
+	for _, r := range o.Rules {
+		if _, err := path.Match(r.Pattern, ""); err != nil || r.Pattern == "" {
+			return nil, fmt.Errorf("header rule pattern %q is not a valid glob (path.Match syntax, e.g. *.txt or assets/*.js)", r.Pattern)
+		}
 	}
 	if st, err := os.Stat(o.Dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory: give the build output directory", o.Dir)

@@ -269,3 +269,11 @@ func TestPinnedVersionMustBeOneFolder(t *testing.T) {
 		}
 	}
 }
+
+func TestBadRulePatternIsRefusedUpFront(t *testing.T) {
+	_, client := newFakeS3(t)
+	_, err := Run(context.Background(), client, Options{Dir: writeBuild(t, 1), Bucket: "site", Rules: []Rule{{Pattern: "[", CacheControl: "x"}}})
+	if err == nil || !strings.Contains(err.Error(), "not a valid glob") {
+		t.Fatalf("err = %v", err)
+	}
+}
