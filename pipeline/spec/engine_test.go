@@ -1,0 +1,202 @@
+package spec
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/edgecd/edgecd/asl"
+	"github.com/edgecd/edgecd/flow"
+	"github.com/edgecd/edgecd/store/sqlite"
+)
+
+// fakeClock moves only when told, so an approval timeout of an hour fires
+// without waiting.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []waiter
+}
+
+type waiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) At(t time.Time) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if !t.After(c.now) {
+		ch <- c.now
+		return ch
+	}
+	c.waiters = append(c.waiters, waiter{t, ch})
+	return ch
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if w.at.After(c.now) {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- c.now
+	}
+	c.waiters = kept
+}
+
+const approvalDef = `
+name: gate
+stages:
+  - name: Approve
+    actions:
+      - name: Approve
+        kind: approval
+        namespace: Approval
+        with: {timeout: 1h}
+  - name: Promote
+    actions:
+      - name: Tell
+        kind: http
+        with: {url: "http://x/#{Approval.ApprovedBy}"}
+`
+
+// durable starts the flow engine on a store in a temporary directory with
+// the pipeline's machine; tokens receives each approval's task token.
+func durable(t *testing.T, f *fakeActions) (*flow.Engine, *fakeClock, string, chan string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	tokens := make(chan string, 1)
+	tasks := f.tasks()
+	// The approval waits for its token like the runtime's: it hands the
+	// token over and answers nothing itself.
+	tasks[ResourcePrefix+KindApproval] = func(ctx context.Context, tk flow.Task) (json.RawMessage, error) {
+		tokens <- tk.Token
+		return json.RawMessage(`{}`), nil
+	}
+	e, err := flow.New(flow.Options{Store: db, Clock: clock, Tasks: tasks, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; db.Close() })
+
+	p, probs := Parse("gate.yaml", []byte(approvalDef))
+	if probs != nil {
+		t.Fatal(Problems(probs))
+	}
+	def, err := Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := flow.MachineARN("us-east-1", "000000000000", "gate")
+	if _, err := e.CreateMachine(ctx, flow.Machine{ARN: arn, Name: "gate", Definition: string(def), Type: "STANDARD"}); err != nil {
+		t.Fatal(err)
+	}
+	return e, clock, arn, tokens
+}
+
+func startGate(t *testing.T, e *flow.Engine, arn string) (context.Context, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	in, _ := json.Marshal(Input{Pipeline: "gate", Vars: Vars{NamespacePipeline: {}}})
+	x, err := e.Start(ctx, arn, "run-1", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx, x.ARN
+}
+
+func TestApprovalTimeoutRejectsTheRunOnTheDurableEngine(t *testing.T) {
+	f := newFake()
+	e, clock, arn, tokens := durable(t, f)
+	ctx, x := startGate(t, e, arn)
+	select {
+	case <-tokens:
+	case <-ctx.Done():
+		t.Fatal("the approval never started")
+	}
+	clock.Advance(time.Hour + time.Second)
+	res, err := e.Wait(ctx, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, ok := ParseFailure(res.Cause)
+	if res.Status != asl.Failed || res.Error != "States.Timeout" || !ok || fl.Stage != "Approve" || fl.Action != "Approve" {
+		t.Fatalf("status %s error %q cause %q", res.Status, res.Error, res.Cause)
+	}
+	if len(f.calls) != 0 {
+		t.Fatalf("actions after a timed-out approval ran: %v", f.calls)
+	}
+}
+
+func TestApprovalTokenContinuesTheRunWithItsOutput(t *testing.T) {
+	f := newFake()
+	e, _, arn, tokens := durable(t, f)
+	ctx, x := startGate(t, e, arn)
+	var token string
+	select {
+	case token = <-tokens:
+	case <-ctx.Done():
+		t.Fatal("the approval never started")
+	}
+	if err := e.SendTaskSuccess(ctx, token, json.RawMessage(`{"Result":"Approved","ApprovedBy":"alice","Comment":"ok"}`)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Wait(ctx, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != asl.Succeeded {
+		t.Fatalf("status %s error %q cause %q", res.Status, res.Error, res.Cause)
+	}
+	if got := f.with["Promote/Tell"]["url"]; got != "http://x/alice" {
+		t.Fatalf("url = %q: the approval's output must reach later actions", got)
+	}
+}
+
+func TestRejectedApprovalFailsTheRunOnTheDurableEngine(t *testing.T) {
+	f := newFake()
+	e, _, arn, tokens := durable(t, f)
+	ctx, x := startGate(t, e, arn)
+	var token string
+	select {
+	case token = <-tokens:
+	case <-ctx.Done():
+		t.Fatal("the approval never started")
+	}
+	if err := e.SendTaskFailure(ctx, token, "Approval.Rejected", "bob: not today"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Wait(ctx, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, ok := ParseFailure(res.Cause)
+	if res.Status != asl.Failed || res.Error != "Approval.Rejected" || !ok || fl.Cause != "bob: not today" || len(f.calls) != 0 {
+		t.Fatalf("status %s error %q cause %q calls %v", res.Status, res.Error, res.Cause, f.calls)
+	}
+}
