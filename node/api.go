@@ -50,10 +50,16 @@ func (n *Node) apiHandler(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	pipes, err := n.newPipelines(ev.bus) // pipeline runtime (node/pipeline.go)
+	if err != nil {
+		return nil, err
+	}
 	engine, err := flow.New(ev.flowOptions(flow.Options{
-		Store:  n.Store,
-		Logger: n.cfg.Logger.With("part", "flow"),
-		SDK:    n.sdkTasks(awssdk.Services{CloudFront: cfHandler, S3: s3Handler, SSM: ssmHandler.Call}),
+		Store:    n.Store,
+		Logger:   n.cfg.Logger.With("part", "flow"),
+		SDK:      n.sdkTasks(awssdk.Services{CloudFront: cfHandler, S3: s3Handler, SSM: ssmHandler.Call}),
+		Tasks:    pipes.Tasks(),
+		OnStatus: pipes.OnStatus,
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("start the flow engine: %w", err)
@@ -71,7 +77,7 @@ func (n *Node) apiHandler(ctx context.Context) (http.Handler, error) {
 		Authorize: jsonAuthorize,
 		Logger:    n.cfg.Logger,
 	}))
-	return g, nil
+	return n.startPipelines(ctx, g, pipes, engine), nil
 }
 
 // jsonAuthorize checks the request's principal for the JSON-protocol

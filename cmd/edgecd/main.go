@@ -23,6 +23,7 @@ Usage:
   edgecd deploy  DIR s3://bucket/prefix/   upload a build output by content hash
   edgecd flow run DEFINITION.json   run a state machine definition locally
   edgecd release COMMAND   stage, promote, abort, roll back, status, invalidate (on any CloudFront API)
+  edgecd pipeline COMMAND  create, start, approve, ... release pipelines (edgecd pipeline -h)
   edgecd version           print the version
 
 Run "edgecd <command> -h" for a command's flags.
@@ -53,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdDeploy(ctx, args[1:], stdout, stderr)
 	case "release":
 		err = cmdRelease(ctx, args[1:], stdout, stderr)
+	case "pipeline":
+		err = cmdPipeline(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "edgecd", version)
 	case "help", "-h", "--help":
