@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -68,6 +69,7 @@ func openBus(t *testing.T, path string, opt Options) *Bus {
 	}
 	t.Cleanup(func() { db.Close() })
 	opt.Store = db
+	opt.Logger = slog.New(slog.DiscardHandler)
 	opt.Account, opt.Region = "123456789012", "eu-west-1"
 	if opt.Backoff == nil {
 		opt.Backoff = func(int) time.Duration { return time.Millisecond }
@@ -375,5 +377,35 @@ func TestRuleManagement(t *testing.T) {
 	}
 	if err := b.SetState(ctx, "", "purge", Enabled); !errors.Is(err, ErrNotFound) {
 		t.Errorf("enabling a missing rule: %v", err)
+	}
+}
+
+func TestWebhookRetriesServerErrorsAndDropsClientErrors(t *testing.T) {
+	var mu sync.Mutex
+	statuses := map[string][]int{"/flaky": {503, 429, 200}, "/gone": {404}}
+	calls := map[string]int{}
+	done := make(chan string, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		s := statuses[r.URL.Path][calls[r.URL.Path]]
+		calls[r.URL.Path]++
+		w.WriteHeader(s)
+		if s < 300 || s == 404 {
+			done <- r.URL.Path
+		}
+	}))
+	defer srv.Close()
+	b := openBus(t, filepath.Join(t.TempDir(), "db"), Options{})
+	putRule(t, b, "r", `{"source":["app"]}`, Target{ID: "flaky", ARN: srv.URL + "/flaky"}, Target{ID: "gone", ARN: srv.URL + "/gone"})
+	run(t, b)
+	b.Put(context.Background(), []Entry{{Source: "app", DetailType: "d", Detail: `{}`}})
+	<-done
+	<-done
+	waitPending(t, b, 0)
+	mu.Lock()
+	defer mu.Unlock()
+	if calls["/flaky"] != 3 || calls["/gone"] != 1 {
+		t.Errorf("calls %v: want 503 and 429 retried, 404 not", calls)
 	}
 }

@@ -148,8 +148,13 @@ func transform(tr *InputTransformer, raw []byte, d *delivery) (json.RawMessage, 
 	vals["aws.events.event.json"] = raw
 
 	tpl := tr.InputTemplate
+	// A template that is not JSON (an object, array or string) is plain
+	// text: every value goes in as text, and the result is sent as a JSON
+	// string.
+	trimmed := strings.TrimSpace(tpl)
+	text := trimmed == "" || !strings.ContainsRune(`{["`, rune(trimmed[0]))
 	var out bytes.Buffer
-	inString := false
+	inString := text
 	for i := 0; i < len(tpl); i++ {
 		c := tpl[i]
 		switch {
@@ -158,7 +163,7 @@ func transform(tr *InputTransformer, raw []byte, d *delivery) (json.RawMessage, 
 			i++
 			out.WriteByte(tpl[i])
 			continue
-		case c == '"':
+		case c == '"' && !text:
 			inString = !inString
 		case c == '<':
 			end := strings.IndexByte(tpl[i:], '>')
@@ -166,7 +171,7 @@ func transform(tr *InputTransformer, raw []byte, d *delivery) (json.RawMessage, 
 				name := tpl[i+1 : i+end]
 				_, known := tr.InputPathsMap[name]
 				if known || reserved[name] {
-					writeValue(&out, vals[name], inString)
+					writeValue(&out, vals[name], inString, text)
 					i += end
 					continue
 				}
@@ -175,15 +180,18 @@ func transform(tr *InputTransformer, raw []byte, d *delivery) (json.RawMessage, 
 		out.WriteByte(c)
 	}
 	res := out.Bytes()
+	if text {
+		return json.Marshal(string(res))
+	}
 	if !json.Valid(res) {
-		// A template that is not JSON is plain text, sent as a JSON string.
-		b, _ := json.Marshal(string(res))
-		return b, nil
+		return nil, fmt.Errorf("the filled InputTemplate is not valid JSON: %.200s", res)
 	}
 	return res, nil
 }
 
-func writeValue(out *bytes.Buffer, v json.RawMessage, inString bool) {
+// writeValue inserts a value: its JSON outside strings, its text escaped
+// for a JSON string inside one, its bare text in a plain text template.
+func writeValue(out *bytes.Buffer, v json.RawMessage, inString, text bool) {
 	if !inString {
 		if v == nil {
 			out.WriteString("null")
@@ -192,11 +200,16 @@ func writeValue(out *bytes.Buffer, v json.RawMessage, inString bool) {
 		out.Write(v)
 		return
 	}
-	text := string(v)
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		text = s
+	raw := text
+	s := string(v)
+	var str string
+	if json.Unmarshal(v, &str) == nil {
+		s = str
 	}
-	b, _ := json.Marshal(text)
+	if raw {
+		out.WriteString(s)
+		return
+	}
+	b, _ := json.Marshal(s)
 	out.Write(b[1 : len(b)-1])
 }

@@ -123,9 +123,13 @@ func (ev *nodeEvents) executionStatus(ctx context.Context, x flow.Execution) {
 	if err != nil {
 		return
 	}
+	at := x.Start
+	if !x.Stop.IsZero() {
+		at = x.Stop
+	}
 	res, err := ev.bus.PutTrusted(ctx, []events.Entry{{
 		Source: "aws.states", DetailType: "Step Functions Execution Status Change",
-		Resources: []string{x.ARN}, Detail: string(detail),
+		Resources: []string{x.ARN}, Detail: string(detail), Time: at,
 	}})
 	if err == nil && len(res) == 1 && res[0].ErrorCode != "" {
 		err = errors.New(res[0].ErrorMessage)
