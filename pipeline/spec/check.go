@@ -119,10 +119,10 @@ func (p *parser) defaults(pl *Pipeline, pa *parsedAction) {
 		}
 	case KindApproval:
 		if pl.Approval.Webhook != "" {
-			pa.setDefault("webhook", pl.Approval.Webhook, p.approval)
+			pa.setDefault("webhook", pl.Approval.Webhook, p.approval["webhook"])
 		}
 		if pl.Approval.Timeout > 0 {
-			pa.setDefault("timeout", formatDuration(pl.Approval.Timeout), p.approval)
+			pa.setDefault("timeout", formatDuration(pl.Approval.Timeout), p.approval["timeout"])
 		}
 	}
 }
@@ -144,7 +144,12 @@ func (p *parser) rules(pl *Pipeline, pa *parsedAction) {
 	a := pa.a
 	switch a.Kind {
 	case KindSourceGit:
-		if s, ok := a.With["source"]; ok && p.sources[s] == nil && len(pl.Sources) > 0 {
+		s, ok := a.With["source"]
+		switch {
+		case !ok || p.sources[s] != nil:
+		case len(pl.Sources) == 0:
+			p.errorf(pa.where["source"], "action %q: no source is named %q: add it under sources (name, repo, branch)", a.Name, s)
+		default:
 			p.errorf(pa.where["source"], "action %q: no source is named %q (sources: %s)", a.Name, s, sourceNames(pl))
 		}
 	case KindBuild:

@@ -71,7 +71,7 @@ type parser struct {
 	problems []Problem
 	actions  []*parsedAction
 	sources  map[string]*yaml.Node // source name → its mapping
-	approval *yaml.Node            // the approval mapping, if any
+	approval map[string]*yaml.Node // the values of the approval mapping
 }
 
 // parsedAction is an action with the locations of what it was made of.
@@ -384,9 +384,10 @@ func (p *parser) source(n *yaml.Node) (Source, bool) {
 }
 
 func (p *parser) approvalDefaults(n *yaml.Node, pl *Pipeline) {
-	p.approval = n
+	p.approval = map[string]*yaml.Node{}
 	fs, _ := p.fields(n, "approval", []string{"webhook", "timeout"})
 	for _, f := range fs {
+		p.approval[f.key.Value] = f.val
 		switch f.key.Value {
 		case "webhook":
 			if v, ok := p.str(f.val, "approval webhook"); ok {

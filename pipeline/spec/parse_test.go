@@ -200,6 +200,20 @@ func TestParseReportsEveryProblemWithItsLocation(t *testing.T) {
         kind: source.git
         with: {source: web}
 `, []string{`t.yaml:17:24: action "Other": no source is named "web"`}},
+		{"source.git names a source of a pipeline without sources", `name: t
+stages:
+  - name: S
+    actions:
+      - name: Checkout
+        kind: source.git
+        with: {source: app}
+`, []string{`t.yaml:7:24: action "Checkout": no source is named "app": add it under sources`}},
+		{"a variable in the pipeline's approval webhook", "name: t\napproval:\n  webhook: \"http://x/#{Nope.Y}\"\n" + `stages:
+  - name: A
+    actions:
+      - {name: A, kind: approval}
+      - {name: B, kind: approval, run_order: 2, with: {webhook: "http://y/"}}
+`, []string{`t.yaml:3:12: action "A": with.webhook: unknown variable #{Nope.Y}: no action has namespace "Nope"`}},
 		{"build without a checkout before it", `name: t
 stages:
   - name: B
