@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -229,6 +230,15 @@ func upload(parent context.Context, client *s3.Client, o Options, plan *Plan, st
 }
 
 func putFile(ctx context.Context, client *s3.Client, o Options, f *File) error {
+	if f.data != nil {
+		in := &s3.PutObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(f.Key), Body: bytes.NewReader(f.data),
+			ContentLength: aws.Int64(int64(len(f.data))), ContentType: aws.String(f.ContentType)}
+		if f.CacheControl != "" {
+			in.CacheControl = aws.String(f.CacheControl)
+		}
+		_, err := client.PutObject(ctx, in)
+		return err
+	}
 	fh, err := os.Open(f.Path)
 	if err != nil {
 		return err

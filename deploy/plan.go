@@ -16,6 +16,8 @@ type File struct {
 	ETag         string // what S3 will report for it, without quotes
 	ContentType  string
 	CacheControl string
+
+	data []byte // the content, for small files read while hashing
 }
 
 // Action is what a deploy does to a key.
