@@ -103,7 +103,12 @@ func compileObject(m map[string]any, path string, depth int) (*object, error) {
 	for _, name := range names {
 		v := m[name]
 		p := join(path, name)
-		if name == "$or" {
+		if list, ok := v.([]any); ok && name == "$or" && len(list) == 1 {
+			if m, ok := list[0].(map[string]any); ok && !hasOperator(m) {
+				return nil, errAt(p, "$or needs at least two pattern objects, e.g. \"$or\": [{\"a\": [\"x\"]}, {\"b\": [\"y\"]}]")
+			}
+		}
+		if name == "$or" && isOr(v) {
 			alts, err := compileOr(v, p, depth)
 			if err != nil {
 				return nil, err
@@ -136,6 +141,40 @@ func compileObject(m map[string]any, path string, depth int) (*object, error) {
 		}
 	}
 	return o, nil
+}
+
+// operators are the match expression keys; an object using one as a field
+// name is a match expression, not a pattern object.
+var operators = map[string]bool{
+	"prefix": true, "suffix": true, "anything-but": true, "numeric": true, "exists": true,
+	"equals-ignore-case": true, "wildcard": true, "cidr": true,
+}
+
+// isOr says whether a "$or" key is the OR primitive: an array of two or
+// more pattern objects. Otherwise, as in EventBridge's rule engine, "$or" is
+// an ordinary field name (patterns written before the primitive existed
+// keep working).
+func isOr(v any) bool {
+	list, ok := v.([]any)
+	if !ok || len(list) < 2 {
+		return false
+	}
+	for _, el := range list {
+		m, ok := el.(map[string]any)
+		if !ok || hasOperator(m) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasOperator(m map[string]any) bool {
+	for k := range m {
+		if operators[k] {
+			return true
+		}
+	}
+	return false
 }
 
 func compileOr(v any, path string, depth int) ([]*object, error) {
@@ -216,16 +255,13 @@ func (f *field) match(ev map[string]any) bool {
 		case map[string]any:
 			return f.nested.match(v)
 		case []any:
-			seen := false
-			for _, el := range v {
-				if m, ok := el.(map[string]any); ok {
-					seen = true
-					if f.nested.match(m) {
-						return true
-					}
+			objs := collectObjects(v, nil)
+			for _, m := range objs {
+				if f.nested.match(m) {
+					return true
 				}
 			}
-			if seen {
+			if len(objs) > 0 {
 				return false
 			}
 		}
@@ -241,6 +277,20 @@ func (f *field) match(ev map[string]any) bool {
 		}
 	}
 	return false
+}
+
+// collectObjects lists the objects in an array, arrays of arrays
+// flattened.
+func collectObjects(v []any, out []map[string]any) []map[string]any {
+	for _, el := range v {
+		switch el := el.(type) {
+		case map[string]any:
+			out = append(out, el)
+		case []any:
+			out = collectObjects(el, out)
+		}
+	}
+	return out
 }
 
 // collectLeaves lists the leaf values at a path: the value itself, or the

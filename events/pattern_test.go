@@ -130,6 +130,11 @@ func TestPatternMatch(t *testing.T) {
 		{"$or nested with AND", `{"source":["s"],"detail":{"$or":[{"a":["1"]},{"b":["2"]}]}}`, `{"source":"s","detail":{"b":"2"}}`, true},
 		{"$or nested AND fails", `{"source":["s"],"detail":{"$or":[{"a":["1"]},{"b":["2"]}]}}`, `{"source":"t","detail":{"b":"2"}}`, false},
 
+		{"$or object is a field name", `{"$or":{"a":["x"]}}`, `{"$or":{"a":"x"}}`, true},
+		{"$or of values is a field name", `{"$or":["a","b"]}`, `{"$or":"b"}`, true},
+		{"$or of expressions is a field name", `{"$or":[{"prefix":"a"},{"suffix":"b"}]}`, `{"$or":"ab"}`, true},
+		{"arrays of arrays of objects", `{"e":{"first":["Anna"]}}`, `{"e":[[{"first":"John"}],[{"first":"Anna"}]]}`, true},
+
 		// Several matchers in one list are OR.
 		{"mixed OR list", `{"x":["a",{"prefix":"b"},{"numeric":[">",5]}]}`, `{"x":9}`, true},
 		{"mixed OR list none", `{"x":["a",{"prefix":"b"},{"numeric":[">",5]}]}`, `{"x":"c"}`, false},
@@ -183,8 +188,8 @@ func TestPatternErrors(t *testing.T) {
 		{"wildcard consecutive", `{"a":[{"wildcard":"a**b"}]}`, "Consecutive wildcard characters at pos 2"},
 		{"wildcard bad escape", `{"a":[{"wildcard":"a\\b"}]}`, "Invalid escape"},
 		{"cidr bad", `{"a":[{"cidr":"10.0.0.0"}]}`, "Malformed CIDR"},
-		{"$or one alternative", `{"$or":[{"a":["x"]}]}`, "at least two"},
-		{"$or not objects", `{"$or":["a","b"]}`, "must be a pattern object"},
+		{"$or with one alternative", `{"$or":[{"a":["x"]}]}`, "$or needs at least two pattern objects"},
+		{"$or as a field name with a bad value", `{"$or":"x"}`, `"$or" must be an object or an array`},
 		{"deep", strings.Repeat(`{"a":`, 100) + `["x"]` + strings.Repeat("}", 100), "nests deeper"},
 	}
 	for _, tt := range tests {
