@@ -271,7 +271,12 @@ func (p *parser) references(pl *Pipeline, pa *parsedAction, n *yaml.Node, what, 
 		o := owner[r.Namespace]
 		switch {
 		case o == nil:
-			bad("unknown variable %s: no action has namespace %q", r, r.Namespace)
+			names := []string{NamespacePipeline, NamespaceVariables, NamespaceRun}
+			for ns := range owner {
+				names = append(names, ns)
+			}
+			sort.Strings(names)
+			bad("unknown variable %s: no action has namespace %q%s", r, r.Namespace, suggest(r.Namespace, names))
 		case o == pa:
 			bad("%s is this action's own output; only later actions can read it", r)
 		case o.stage > pa.stage:
@@ -281,7 +286,7 @@ func (p *parser) references(pl *Pipeline, pa *parsedAction, n *yaml.Node, what, 
 		default:
 			outs, any := Outputs(o.a.Kind)
 			if !any && !contains(outs, r.Var) {
-				bad("unknown variable %s: a %s action sets %s", r, o.a.Kind, strings.Join(outs, ", "))
+				bad("unknown variable %s%s: a %s action sets %s", r, suggest(r.Var, outs), o.a.Kind, strings.Join(outs, ", "))
 			}
 		}
 	})

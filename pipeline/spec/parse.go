@@ -125,7 +125,7 @@ func (p *parser) fields(n *yaml.Node, what string, allowed []string) ([]field, b
 		}
 		seen[k.Value] = true
 		if allowed != nil && !contains(allowed, k.Value) {
-			p.errorf(k, "%s: unknown key %q (known: %s)", what, k.Value, strings.Join(allowed, ", "))
+			p.errorf(k, "%s: unknown key %q%s (known: %s)", what, k.Value, suggest(k.Value, allowed), strings.Join(allowed, ", "))
 			continue
 		}
 		out = append(out, field{k, v})

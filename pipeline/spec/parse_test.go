@@ -49,7 +49,12 @@ func TestParseReportsEveryProblemWithItsLocation(t *testing.T) {
     actions:
       - name: B
         kind: compile
-`, []string{`t.yaml:16:15: unknown action kind "compile"`}},
+      - name: C
+        kind: biuld
+`, []string{
+			`t.yaml:16:15: unknown action kind "compile" (known: approval, build,`,
+			`t.yaml:18:15: unknown action kind "biuld" (did you mean "build"?)`,
+		}},
 		{"duplicate stage, action and namespace", head + `  - name: Source
     actions:
       - name: A
@@ -149,6 +154,16 @@ func TestParseReportsEveryProblemWithItsLocation(t *testing.T) {
 `, []string{
 			`t.yaml:15:9: action "D" (deploy): with.to is required`,
 			`t.yaml:17:26: with: unknown key "bucket" (known: dir, to, delete)`,
+		}},
+		{"typos get a suggestion", head + `  - name: Deploy
+    actions:
+      - name: D
+        kind: deploy
+        with: {dir: out, to: "s3://b/#{Sorce.CommitShort}/#{Source.CommitShrt}", delet: "true"}
+`, []string{
+			`t.yaml:17:38: action "D": with.to: unknown variable #{Sorce.CommitShort}: no action has namespace "Sorce" (did you mean "Source"?)`,
+			`t.yaml:17:59: action "D": with.to: unknown variable #{Source.CommitShrt} (did you mean "CommitShort"?)`,
+			`t.yaml:17:82: with: unknown key "delet" (did you mean "delete"?)`,
 		}},
 		{"webhook needs a secret", "name: t\nsources:\n  - name: app\n    repo: /r\n    trigger: webhook\n" + `stages:
   - name: S

@@ -120,7 +120,7 @@ func (p *parser) action(n *yaml.Node, stage int) *parsedAction {
 		case "kind":
 			pa.kind = f.val
 			if _, ok := kinds[v]; !ok {
-				p.errorf(f.val, "unknown action kind %q (known: %s)", v, strings.Join(Kinds(), ", "))
+				p.errorf(f.val, "unknown action kind %q%s (known: %s)", v, suggest(v, Kinds()), strings.Join(Kinds(), ", "))
 			}
 			a.Kind = v
 		case "namespace":
