@@ -61,6 +61,19 @@ func (r *recorder) wait(t *testing.T) received {
 	}
 }
 
+func openBusB(b *testing.B, path string) *Bus {
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	bus, err := New(Options{Store: db, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return bus
+}
+
 func openBus(t *testing.T, path string, opt Options) *Bus {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), path)
@@ -91,7 +104,7 @@ func run(t *testing.T, b *Bus) {
 
 const goTarget = "arn:edgecd:test:::target/"
 
-func putRule(t *testing.T, b *Bus, name, pattern string, targets ...Target) {
+func putRule(t testing.TB, b *Bus, name, pattern string, targets ...Target) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := b.PutRule(ctx, Rule{Name: name, EventPattern: pattern}); err != nil {
