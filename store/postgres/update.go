@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/edgecd/edgecd/store"
@@ -18,34 +19,24 @@ import (
 // revisions commit in order without gaps. fn must not call Update itself
 // (it would wait for its own lock).
 //
-// The revision row is written, and the new revision NOTIFYed, only when fn
-// wrote a record; NOTIFY is transactional, so other nodes hear of a
-// revision exactly when it becomes visible.
+// The revision row is written, and the new revision NOTIFYed, with the
+// first record fn writes; NOTIFY is transactional, so other nodes hear of
+// a revision exactly when it becomes visible.
 func (db *DB) Update(ctx context.Context, fn func(context.Context, store.Tx) error) (int64, error) {
-	pgTx, err := db.w.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	// The lock rides on the BEGIN round trip; the revision itself is read
+	// with the first record write (tx.current), which needs it only then.
+	pgTx, err := db.w.BeginTx(ctx, pgx.TxOptions{BeginQuery: beginLocked})
 	if err != nil {
-		return 0, fmt.Errorf("begin: %w", err)
+		return 0, fmt.Errorf("begin and lock the revision: %w", classify(err))
 	}
 	defer pgTx.Rollback(context.WithoutCancel(ctx))
-	var cur int64
-	if err := pgTx.QueryRow(ctx, `SELECT rev FROM revision WHERE id = 1 FOR UPDATE`).Scan(&cur); err != nil {
-		return 0, fmt.Errorf("lock the revision: %w", classify(err))
-	}
-	t := &tx{tx: pgTx, rev: cur + 1, now: db.stamp()}
+	t := &tx{tx: pgTx, channel: db.channel, now: db.stamp()}
 	if err := fn(ctx, t); err != nil {
 		return 0, err
 	}
 	if t.seq == 0 && !t.entries {
 		// Nothing was written: do not burn a revision.
 		return 0, nil
-	}
-	if t.seq > 0 {
-		b := &pgx.Batch{}
-		b.Queue(`UPDATE revision SET rev = $1 WHERE id = 1`, t.rev)
-		b.Queue(`SELECT pg_notify($1, $2)`, db.channel, fmt.Sprint(t.rev))
-		if err := pgTx.SendBatch(ctx, b).Close(); err != nil {
-			return 0, fmt.Errorf("advance the revision: %w", classify(err))
-		}
 	}
 	if err := pgTx.Commit(ctx); err != nil {
 		return 0, fmt.Errorf("commit: %w", classify(err))
@@ -56,6 +47,10 @@ func (db *DB) Update(ctx context.Context, fn func(context.Context, store.Tx) err
 	db.publish(t.rev)
 	return t.rev, nil
 }
+
+// beginLocked begins an Update: one simple-protocol round trip that opens
+// the transaction and waits for the revision row's lock.
+const beginLocked = `BEGIN ISOLATION LEVEL READ COMMITTED; SELECT 1 FROM revision WHERE id = 1 FOR UPDATE`
 
 // classify marks PostgreSQL's "try again" failures as store.ErrConflict.
 // With the revision lock taken first none is expected from edgecd's own
@@ -76,7 +71,8 @@ func classify(err error) error {
 
 type tx struct {
 	tx      pgx.Tx
-	rev     int64 // the revision this transaction commits, if it writes a record
+	channel string
+	rev     int64 // the revision this transaction commits, once current has read it
 	seq     int   // change-log entries written
 	entries bool  // an entry was written
 	now     time.Time
@@ -94,16 +90,21 @@ func (t *tx) List(ctx context.Context, kind string, q store.Query) ([]store.Reco
 
 // current returns the record's version and creation time; for a missing
 // record, minus the last version it had before it was deleted (0 if
-// never), because a re-created record continues its version sequence.
+// never), because a re-created record continues its version sequence. The
+// first call also reads the revision this transaction will commit.
 func (t *tx) current(ctx context.Context, kind, id string) (version int64, created time.Time, err error) {
 	var v *int64
 	var c *time.Time
-	var last int64
+	var last, rev int64
 	err = t.tx.QueryRow(ctx, `SELECT r.version, r.created,
-			(SELECT COALESCE(max(h.version), 0) FROM history h WHERE h.kind = $1 AND h.id = $2)
-		FROM (VALUES (1)) AS one LEFT JOIN records r ON r.kind = $1 AND r.id = $2`, kind, id).Scan(&v, &c, &last)
+			(SELECT COALESCE(max(h.version), 0) FROM history h WHERE h.kind = $1 AND h.id = $2),
+			(SELECT rev FROM revision WHERE id = 1)
+		FROM (VALUES (1)) AS one LEFT JOIN records r ON r.kind = $1 AND r.id = $2`, kind, id).Scan(&v, &c, &last, &rev)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("read %s %q: %w", kind, id, classify(err))
+	}
+	if t.rev == 0 {
+		t.rev = rev + 1
 	}
 	if v == nil {
 		return -last, time.Time{}, nil
@@ -169,8 +170,13 @@ func (t *tx) Delete(ctx context.Context, kind, id string, expect int64) error {
 	return nil
 }
 
-// log queues the history row and the change-log entry of one write.
+// log queues the history row and the change-log entry of one write, and
+// with the first one the new revision and its notification.
 func (t *tx) log(b *pgx.Batch, kind, id string, version int64, deleted bool, body []byte, created time.Time) {
+	if t.seq == 0 {
+		b.Queue(`UPDATE revision SET rev = $1 WHERE id = 1`, t.rev)
+		b.Queue(`SELECT pg_notify($1, $2)`, t.channel, strconv.FormatInt(t.rev, 10))
+	}
 	b.Queue(`INSERT INTO history (kind, id, version, rev, deleted, body, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		kind, id, version, t.rev, deleted, body, created, t.now)
 	b.Queue(`INSERT INTO changes (rev, seq, kind, id, version, deleted) VALUES ($1, $2, $3, $4, $5, $6)`,
