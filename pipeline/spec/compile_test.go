@@ -161,3 +161,34 @@ func TestCompiledMachineUsesOnePipelineResourcePerKind(t *testing.T) {
 		t.Fatal("approval must wait for its task token")
 	}
 }
+
+// TestPackageDocListsEveryKeyAndOutput keeps the reference in doc.go in
+// step with the kind table.
+func TestPackageDocListsEveryKeyAndOutput(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Kinds() {
+		at := bytes.Index(doc, []byte("//\t"+k+" "))
+		if at < 0 {
+			t.Errorf("doc.go does not describe kind %s", k)
+			continue
+		}
+		// The entry ends where the next kind's begins.
+		entry := doc[at+3:]
+		for _, other := range Kinds() {
+			if i := bytes.Index(entry, []byte("//\t"+other+" ")); i >= 0 {
+				entry = entry[:i]
+			}
+		}
+		spec := kinds[k]
+		names := spec.keyNames()
+		names = append(names, spec.outputs...)
+		for _, n := range names {
+			if !bytes.Contains(entry, []byte(n)) {
+				t.Errorf("doc.go's entry for %s does not mention %s", k, n)
+			}
+		}
+	}
+}

@@ -12,6 +12,56 @@
 //
 // The vocabulary follows AWS CodePipeline where it can: stages of actions
 // with a run order, action namespaces whose output variables later actions
-// read as #{Namespace.Variable}, pipeline-level variables (here the built-in
-// namespace "Pipeline") and #{codepipeline.PipelineExecutionId}.
+// read as #{Namespace.Variable}, pipeline-level variables
+// (#{variables.Name}, also #{Pipeline.Name}) and
+// #{codepipeline.PipelineExecutionId} / #{codepipeline.PipelineName}.
+//
+// # Definition
+//
+//	name: site                      # required; A-Z a-z 0-9 . @ _ -, at most 100
+//	variables: {Bucket: site}       # defaults; a run may override them
+//	sources:                        # git repositories
+//	  - name: site                  # required
+//	    repo: ./site.git            # required: path, file://, http(s)://, ssh://, git://
+//	    branch: main                # default main
+//	    trigger: poll               # poll | webhook | manual (default)
+//	    poll_interval: 1m           # poll only; default 1m
+//	    secret_env: HOOK_SECRET     # webhook only, required there
+//	approval: {webhook: URL, timeout: 24h}   # defaults of every approval action
+//	cleanup: {on_reject: true}      # default true: abort the staged release when a run fails
+//	stages:                         # at most 50, run in order
+//	  - name: Build                 # at most 36 characters, no "/"
+//	    actions:                    # at most 50; same run_order = in parallel
+//	      - name: Build
+//	        kind: build
+//	        namespace: Build        # optional; unique; where outputs go
+//	        run_order: 1            # 1-999, default 1
+//	        timeout: 10m            # optional (approval: with.timeout)
+//	        with: {buildspec: buildspec.yml}
+//
+// # Kinds: with keys (* required, = default) and output variables
+//
+//	source.git       source (= the only source)
+//	                 → CommitId CommitShort BranchName CommitMessage Author AuthorDate RepositoryName SourceDir
+//	build            buildspec (= buildspec.yml), source (= the source of the only earlier source.git)
+//	                 → ArtifactsDir ArtifactFiles, and any exported variable
+//	deploy           dir (= #{<only earlier build>.ArtifactsDir}), to* (s3://bucket/prefix/), delete (= false)
+//	                 → Bucket Prefix Version OriginPath Uploaded Skipped Deleted
+//	release.stage    primary*, origin_path* (/v1), version, header (aws-cf-cd-NAME=VALUE)
+//	                 or weight (0-1], sticky_idle + sticky_max (weight only)
+//	                 → StagingDistributionId StagingDomainName PolicyId OriginPath Version
+//	approval         webhook (= approval.webhook), timeout (= approval.timeout; no variables),
+//	                 message (= "Approve #{codepipeline.PipelineName} run ...?")
+//	                 → Result ApprovedBy Comment
+//	release.promote  primary*, invalidate (paths, e.g. /*)
+//	                 → PrimaryDistributionId Version OriginPath PreviousOriginPath InvalidationId
+//	release.abort    primary*                          → StagingDistributionId
+//	invalidate       distribution*, paths (= /*), wait (= false) → InvalidationId Status
+//	stepfunctions    state_machine*, input (= {}; a JSON object) → ExecutionArn StateMachineArn Status Output
+//	http             url*, method (= POST), body        → StatusCode Body
+//
+// A reference must name a variable of a built-in namespace or an output of
+// an action that runs before (an earlier stage, or a lower run_order in the
+// same stage). Values without references are checked here; values with
+// references are checked by the action once expanded.
 package spec
