@@ -422,3 +422,38 @@ func TestWebhookRetriesServerErrorsAndDropsClientErrors(t *testing.T) {
 		t.Errorf("calls %v: want 503 and 429 retried, 404 not", calls)
 	}
 }
+
+// The seed 001 rule, built by RejectionPattern, fires on the event
+// PipelineEntry builds for a rejected approval and on nothing else.
+func TestRejectionRuleMatchesPipelineEvents(t *testing.T) {
+	rec := newRecorder()
+	b := openBus(t, filepath.Join(t.TempDir(), "db"), Options{})
+	b.RegisterTarget(goTarget, rec.target)
+	putRule(t, b, "site-purge", b.RejectionPattern("site", "Approve", "Approve"), Target{ID: "abort", ARN: goTarget + "release.abort"})
+	approval := &ActionType{Owner: "AWS", Provider: "Manual", Category: "Approval", Version: "1"}
+	change := func(pipeline, stage, action, state string) Entry {
+		return b.PipelineEntry(PipelineChange{Pipeline: pipeline, ExecutionID: "x1", Stage: stage, Action: action, State: state, Version: 1, Type: approval})
+	}
+	res, err := b.PutTrusted(context.Background(), []Entry{
+		change("site", "Approve", "Approve", "SUCCEEDED"),
+		change("other", "Approve", "Approve", "FAILED"),
+		change("site", "Approve", "", "FAILED"), // the stage, not the action
+		change("site", "Approve", "Approve", "FAILED"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := b.Pending(context.Background()); n != 1 {
+		t.Fatalf("%d deliveries, want 1 (only the rejected approval)", n)
+	}
+	run(t, b)
+	got := rec.wait(t)
+	if got.ev.ID != res[3].EventID || got.ev.Source != "aws.codepipeline" || got.ev.Resources[0] != "arn:aws:codepipeline:eu-west-1:123456789012:site" {
+		t.Errorf("delivered %+v", got.ev)
+	}
+	var d map[string]any
+	json.Unmarshal(got.ev.Detail, &d)
+	if d["execution-id"] != "x1" || d["type"].(map[string]any)["provider"] != "Manual" || d["region"] != "eu-west-1" {
+		t.Errorf("detail %s", got.ev.Detail)
+	}
+}

@@ -128,7 +128,7 @@ func (ev *nodeEvents) executionStatus(ctx context.Context, x flow.Execution) {
 		at = x.Stop
 	}
 	res, err := ev.bus.PutTrusted(ctx, []events.Entry{{
-		Source: "aws.states", DetailType: "Step Functions Execution Status Change",
+		Source: events.StatesSource, DetailType: events.ExecutionStatusChange,
 		Resources: []string{x.ARN}, Detail: string(detail), Time: at,
 	}})
 	if err == nil && len(res) == 1 && res[0].ErrorCode != "" {
