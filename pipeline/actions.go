@@ -117,6 +117,13 @@ func (s *Service) wrap(kind string, fn action) flow.TaskFunc {
 		if kind == spec.KindApproval && err == nil {
 			return json.RawMessage(`{}`), nil // it ends with Approve or Reject
 		}
+		if err != nil && ctx.Err() != nil {
+			// The node is stopping (or the run was stopped): the engine
+			// re-dispatches the task after a restart, so this is no
+			// failure to record or announce.
+			fmt.Fprintf(f, "\n[edgecd] action %s interrupted: %v\n", in.Action, ctx.Err())
+			return nil, ctx.Err()
+		}
 		if err != nil {
 			fmt.Fprintf(f, "\n[edgecd] action %s failed: %v\n", in.Action, err)
 		}

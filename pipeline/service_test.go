@@ -237,3 +237,19 @@ func TestWebhookChecksTheSignature(t *testing.T) {
 		t.Fatalf("runs = %+v, want one webhook run of %s", runs, head)
 	}
 }
+
+func TestUnansweredApprovalTimesOutAsAFailedAction(t *testing.T) {
+	def := strings.Replace(readDefinition(t, "build-approve.yaml"), `message: "ship #{Source.CommitShort}?"`, "message: ship it?\n          timeout: 1s", 1)
+	h := newHarness(t, def)
+	run, err := h.svc.Start(context.Background(), StartRequest{Pipeline: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := h.waitRun(run.ID, "Failed", func(r Run) bool { return r.Status == StatusFailed })
+	if _, ap := r.action("Approve", "Approve"); ap.Status != StatusFailed || ap.Error != "States.Timeout" || !strings.HasPrefix(ap.Summary, "timed out") {
+		t.Fatalf("approval = %+v, want Failed with States.Timeout", ap)
+	}
+	h.waitEvent("approval action FAILED after the timeout", func(ev events.Event, d map[string]any) bool {
+		return ev.DetailType == typeAction && d["action"] == "Approve" && d["state"] == "FAILED"
+	})
+}
