@@ -82,7 +82,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "edgecd-pg-")
+	base := ""
+	if cred != nil && !traversable(os.TempDir()) {
+		// The postgres user must reach its directory: $TMPDIR under
+		// /root, say, would not do.
+		base = "/tmp"
+	}
+	dir, err := os.MkdirTemp(base, "edgecd-pg-")
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +137,20 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		case <-ctx.Done():
 			return fail(fmt.Errorf("postgres did not accept connections: %w", err))
 		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// traversable reports whether every directory from / to dir lets other
+// users through.
+func traversable(dir string) bool {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
 		}
 	}
 }
