@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,14 @@ type Options struct {
 	MaxEventAge time.Duration
 	// Workers bounds concurrent deliveries (default 8).
 	Workers int
+	// Node names this process as the holder of delivery leases; stable
+	// across restarts so a restarted node takes its own leases back at
+	// once (default: the host name).
+	Node string
+	// Lease is how long a delivery is leased to the node making it before
+	// another node may make it again (default 5 minutes). Targets slower
+	// than this may see an event twice when several nodes deliver.
+	Lease time.Duration
 }
 
 // Bus is an event bus on the store. Create it with New, start delivery
@@ -94,6 +103,12 @@ func New(opt Options) (*Bus, error) {
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = 8
+	}
+	if opt.Node == "" {
+		opt.Node, _ = os.Hostname()
+	}
+	if opt.Lease <= 0 {
+		opt.Lease = 5 * time.Minute
 	}
 	return &Bus{
 		opt:      opt,

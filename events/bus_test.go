@@ -457,3 +457,76 @@ func TestRejectionRuleMatchesPipelineEvents(t *testing.T) {
 		t.Errorf("detail %s", got.ev.Detail)
 	}
 }
+
+// A delivery leased by a node that stopped mid-way is made again at once
+// when that node restarts, and by another node once the lease has run
+// out.
+func TestLeasedDeliveriesComeBack(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		node  string
+		later time.Duration
+	}{
+		{"same node restarts", "a", 0},
+		{"another node after the lease", "b", 6 * time.Minute},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "db")
+			first := openBus(t, path, Options{Node: "a"})
+			first.RegisterTarget(goTarget, newRecorder().target)
+			putRule(t, first, "r", `{"source":["app"]}`, Target{ID: "t", ARN: goTarget + "x"})
+			res, _ := first.Put(context.Background(), []Entry{{Source: "app", DetailType: "d", Detail: `{}`}})
+			// Node a leases the delivery and dies before making it.
+			if c, _, err := first.claim(context.Background(), 10); err != nil || len(c) != 1 {
+				t.Fatalf("claim = %v, %v", c, err)
+			}
+			rec := newRecorder()
+			later := time.Now().Add(tt.later)
+			second := openBus(t, path, Options{Node: tt.node, Now: func() time.Time { return later }})
+			second.RegisterTarget(goTarget, rec.target)
+			run(t, second)
+			if got := rec.wait(t); got.ev.ID != res[0].EventID {
+				t.Errorf("delivered %s, want %s", got.ev.ID, res[0].EventID)
+			}
+			waitPending(t, second, 0)
+		})
+	}
+}
+
+// Two nodes delivering from one store make each delivery once.
+func TestTwoNodesShareTheOutbox(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	rec := newRecorder()
+	var nodes []*Bus
+	for _, name := range []string{"a", "b"} {
+		b := openBus(t, path, Options{Node: name, Workers: 2})
+		b.RegisterTarget(goTarget, rec.target)
+		nodes = append(nodes, b)
+	}
+	putRule(t, nodes[0], "r", `{"source":["app"]}`, Target{ID: "t", ARN: goTarget + "x"})
+	const n = 40
+	var entries []Entry
+	for i := range n {
+		entries = append(entries, Entry{Source: "app", DetailType: "d", Detail: fmt.Sprintf(`{"i":%d}`, i)})
+	}
+	for i := 0; i < n; i += 10 {
+		if _, err := nodes[0].Put(context.Background(), entries[i:i+10]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, nodes[0])
+	run(t, nodes[1])
+	for range n {
+		rec.wait(t)
+	}
+	waitPending(t, nodes[0], 0)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	seen := map[string]int{}
+	for _, r := range rec.got {
+		seen[r.ev.ID]++
+	}
+	if len(rec.got) != n || len(seen) != n {
+		t.Errorf("%d deliveries of %d events, want %d of %d", len(rec.got), len(seen), n, n)
+	}
+}

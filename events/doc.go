@@ -13,8 +13,10 @@
 // the event JSON, and a Go target registered with RegisterTarget is called
 // in-process. A failed delivery is retried with exponential back-off until
 // Options.MaxEventAge (24 h, as EventBridge's default retry policy) and
-// then dropped with an error log; entries left when the process stops are
-// delivered after the restart.
+// then dropped with an error log. Each delivery is leased to the node
+// making it (Options.Node, Options.Lease), so several nodes can share one
+// store; entries left when a process stops are delivered after its
+// restart, or by another node when their lease runs out.
 //
 // The pattern language (CompilePattern, Pattern.Match) is a pure function
 // over JSON bytes with no I/O, so it is tested exhaustively with tables and

@@ -33,6 +33,7 @@ type delivery struct {
 	Attempts int       `json:"attempts"`
 	Created  time.Time `json:"created"`
 	LastErr  string    `json:"lastError,omitempty"`
+	Owner    string    `json:"owner,omitempty"` // the node holding its lease
 }
 
 func outboxKey(due time.Time, d *delivery) string {
@@ -103,6 +104,18 @@ func deleteOutbox(ctx context.Context, tx store.Tx, id string) error {
 	return err
 }
 
+func listOutboxTx(ctx context.Context, tx store.Tx, limit int) ([]store.Entry, error) {
+	if etx, ok := tx.(store.EntryTx); ok {
+		return etx.ListEntries(ctx, kindOutbox, store.Query{Limit: limit})
+	}
+	recs, err := tx.List(ctx, kindOutbox, store.Query{Limit: limit})
+	out := make([]store.Entry, len(recs))
+	for i, rec := range recs {
+		out[i] = store.Entry{ID: rec.ID, Body: rec.Body}
+	}
+	return out, err
+}
+
 func (b *Bus) listOutbox(ctx context.Context, limit int) ([]store.Entry, error) {
 	if r, ok := b.opt.Store.(store.EntryReader); ok {
 		return r.ListEntries(ctx, kindOutbox, store.Query{Limit: limit})
@@ -121,24 +134,56 @@ func (b *Bus) Pending(ctx context.Context) (int, error) {
 	return len(es), err
 }
 
-// pageSize is how many outbox entries one round reads.
-const pageSize = 64
-
 // Run delivers the outbox until ctx is done, starting with whatever a
-// previous process left. Only one Run per store should deliver at a time;
-// two would deliver some events twice (still at least once).
+// previous process left. Deliveries run concurrently (Options.Workers), so
+// a slow target delays only itself. Each delivery is first leased: its
+// entry moves to now+Options.Lease with this node as owner, in a
+// transaction, so several nodes may run Run on one store without
+// delivering the same entry twice while it is leased; an entry whose node
+// died is delivered again when the lease runs out, or at once when that
+// node restarts (same Options.Node). Run returns when ctx is done and the
+// deliveries in flight have stopped.
 func (b *Bus) Run(ctx context.Context) error {
+	if err := b.reclaim(ctx); err != nil && ctx.Err() == nil {
+		b.log.Error("events: taking back this node's leased deliveries", "err", err)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	busy := 0
+	freed := make(chan struct{}, b.opt.Workers)
 	for {
-		wait, err := b.deliverDue(ctx)
-		if ctx.Err() != nil {
-			return ctx.Err()
+	drain:
+		for {
+			select {
+			case <-freed:
+				busy--
+			default:
+				break drain
+			}
 		}
-		if err != nil {
-			b.log.Error("events: delivering", "err", err)
-			wait = time.Second
-		}
-		if wait == 0 {
-			continue
+		wait := time.Hour
+		if free := b.opt.Workers - busy; free > 0 {
+			claimed, next, err := b.claim(ctx, free)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			wait = next
+			if err != nil {
+				b.log.Error("events: leasing deliveries", "err", err)
+				wait = time.Second
+			}
+			for _, c := range claimed {
+				busy++
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					b.finish(ctx, c, b.attempt(ctx, c))
+					freed <- struct{}{}
+				}()
+			}
+			if len(claimed) == free && err == nil {
+				continue // there may be more due
+			}
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -146,85 +191,122 @@ func (b *Bus) Run(ctx context.Context) error {
 			t.Stop()
 			return ctx.Err()
 		case <-b.wake:
+		case <-freed:
+			busy--
 		case <-t.C:
 		}
 		t.Stop()
 	}
 }
 
-// deliverDue delivers the due entries of one page and returns how long to
-// wait before the next is due (0: look again now; an hour when empty, as
-// Put wakes the loop).
-func (b *Bus) deliverDue(ctx context.Context) (time.Duration, error) {
-	page, err := b.listOutbox(ctx, pageSize)
-	if err != nil {
-		return 0, err
-	}
-	now := b.opt.Now()
+// claimed is a leased outbox entry.
+type claimed struct {
+	key string
+	d   delivery
+}
+
+// claim leases up to n due entries for this node and returns them, with
+// how long until the next entry is due when none is left.
+func (b *Bus) claim(ctx context.Context, n int) ([]claimed, time.Duration, error) {
+	var out []claimed
 	wait := time.Hour
-	var due []store.Entry
-	for _, e := range page {
-		if at := dueOf(e.ID); at.After(now) {
-			wait = at.Sub(now)
-			break
+	_, err := b.opt.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		out, wait = out[:0], time.Hour
+		now := b.opt.Now()
+		page, err := listOutboxTx(ctx, tx, n)
+		if err != nil {
+			return err
 		}
-		due = append(due, e)
-	}
-	if len(due) == 0 {
-		return wait, nil
-	}
-	type outcome struct {
-		next *store.Entry // the retry, or nil when done
-	}
-	outs := make([]outcome, len(due))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, b.opt.Workers)
-	for i, e := range due {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			outs[i].next = b.attempt(ctx, e)
-		}()
-	}
-	wg.Wait()
-	if ctx.Err() != nil {
-		return 0, ctx.Err()
-	}
-	_, err = b.opt.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		var retries []store.Entry
-		for i, e := range due {
+		var leased []store.Entry
+		for _, e := range page {
+			if at := dueOf(e.ID); at.After(now) {
+				wait = at.Sub(now)
+				break
+			}
 			if err := deleteOutbox(ctx, tx, e.ID); err != nil {
 				return err
 			}
-			if outs[i].next != nil {
-				retries = append(retries, *outs[i].next)
+			var d delivery
+			if err := json.Unmarshal(e.Body, &d); err != nil {
+				b.log.Error("events: dropping an unreadable delivery", "id", e.ID, "err", err)
+				continue
 			}
+			d.Owner = b.opt.Node
+			body, err := json.Marshal(&d)
+			if err != nil {
+				return err
+			}
+			key := outboxKey(now.Add(b.opt.Lease), &d)
+			leased = append(leased, store.Entry{ID: key, Body: body})
+			out = append(out, claimed{key: key, d: d})
 		}
-		return putOutbox(ctx, tx, retries)
+		return putOutbox(ctx, tx, leased)
 	})
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
-	return 0, nil
+	return out, wait, nil
+}
+
+// reclaim makes this node's leased entries due now: they were in flight
+// when this node stopped.
+func (b *Bus) reclaim(ctx context.Context) error {
+	_, err := b.opt.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		all, err := listOutboxTx(ctx, tx, 0)
+		if err != nil {
+			return err
+		}
+		now := b.opt.Now()
+		var due []store.Entry
+		for _, e := range all {
+			var d delivery
+			if json.Unmarshal(e.Body, &d) != nil || d.Owner != b.opt.Node || !dueOf(e.ID).After(now) {
+				continue
+			}
+			if err := deleteOutbox(ctx, tx, e.ID); err != nil {
+				return err
+			}
+			d.Owner = ""
+			body, err := json.Marshal(&d)
+			if err != nil {
+				return err
+			}
+			due = append(due, store.Entry{ID: outboxKey(now, &d), Body: body})
+		}
+		return putOutbox(ctx, tx, due)
+	})
+	return err
+}
+
+// finish records the outcome of a delivery: the leased entry goes, and a
+// retry (if any) takes its place. When ctx is done the lease stays, to be
+// taken back by reclaim or by its expiry.
+func (b *Bus) finish(ctx context.Context, c claimed, retry *store.Entry) {
+	if ctx.Err() != nil {
+		return
+	}
+	_, err := b.opt.Store.Update(ctx, func(ctx context.Context, tx store.Tx) error {
+		if err := deleteOutbox(ctx, tx, c.key); err != nil {
+			return err
+		}
+		if retry == nil {
+			return nil
+		}
+		return putOutbox(ctx, tx, []store.Entry{*retry})
+	})
+	if err != nil && ctx.Err() == nil {
+		b.log.Error("events: recording a delivery; it will be made again when its lease ends", "rule", c.d.Rule, "target", c.d.Target.ID, "event", c.d.Event.ID, "err", err)
+	}
 }
 
 // attempt makes one delivery and returns the outbox entry to retry it,
 // or nil when it is done (delivered, or dropped).
-func (b *Bus) attempt(ctx context.Context, e store.Entry) *store.Entry {
-	var d delivery
-	if err := json.Unmarshal(e.Body, &d); err != nil {
-		b.log.Error("events: dropping an unreadable delivery", "id", e.ID, "err", err)
-		return nil
-	}
+func (b *Bus) attempt(ctx context.Context, c claimed) *store.Entry {
+	d := c.d
+	d.Owner = ""
 	err := b.deliver(ctx, &d)
-	if err == nil {
+	if err == nil || ctx.Err() != nil {
 		return nil
-	}
-	if ctx.Err() != nil {
-		// Stopping: keep the entry as it is for the next run.
-		return &e
 	}
 	d.Attempts++
 	d.LastErr = err.Error()
@@ -240,8 +322,8 @@ func (b *Bus) attempt(ctx context.Context, e store.Entry) *store.Entry {
 		return nil
 	}
 	log.Warn("events: delivery failed; will retry", "at", next)
-	body, merr := json.Marshal(&d)
-	if merr != nil {
+	body, err := json.Marshal(&d)
+	if err != nil {
 		return nil
 	}
 	return &store.Entry{ID: outboxKey(next, &d), Body: body}
