@@ -30,6 +30,9 @@ type harness struct {
 	repo   string
 	hook   *httptest.Server
 
+	dir    string // the data directory
+	stop   func() // stops what boot started
+
 	mu     sync.Mutex
 	posts  []string       // bodies posted to the webhook sink
 	events []events.Event // aws.codepipeline events seen by a capture rule
@@ -65,9 +68,23 @@ func newHarness(t *testing.T, definition string) *harness {
 	h.git("init", "-q", "-b", "main", h.repo)
 	h.commit("first", map[string]string{"buildspec.yml": buildspecYAML, "message.txt": "v1"})
 
+	h.dir = t.TempDir()
+	h.boot()
+	t.Cleanup(func() { h.stop() })
+	def := strings.NewReplacer("REPO", h.repo, "HOOK", h.hook.URL).Replace(definition)
+	if _, err := h.svc.Put(context.Background(), "edgecd.pipeline.yaml", []byte(def)); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// boot opens the store in h.dir and starts a bus, a pipeline service and a
+// flow engine on it, as a node does at start; stop undoes it (as a crash
+// would, as far as the store is concerned).
+func (h *harness) boot() {
+	t := h.t
 	ctx, cancel := context.WithCancel(context.Background())
-	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "edgecd.db"))
+	db, err := sqlite.Open(ctx, filepath.Join(h.dir, "edgecd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +105,7 @@ func newHarness(t *testing.T, definition string) *harness {
 	if _, err := h.bus.PutTargets(ctx, "", "capture", []events.Target{{ID: "c", ARN: "arn:edgecd:test:::capture"}}); err != nil {
 		t.Fatal(err)
 	}
-	h.svc, err = New(Options{Store: db, DataDir: dir, Bus: h.bus, Logger: log, Getenv: func(k string) string {
+	h.svc, err = New(Options{Store: db, DataDir: h.dir, Bus: h.bus, Logger: log, Getenv: func(k string) string {
 		if k == "APP_SECRET" {
 			return "s3cret"
 		}
@@ -97,7 +114,7 @@ func newHarness(t *testing.T, definition string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.engine, err = flow.New(flow.Options{Store: db, Logger: log, Tasks: h.svc.Tasks(), OnStatus: h.svc.OnStatus})
+	h.engine, err = flow.New(flow.Options{Store: db, Node: "test-node", Logger: log, Tasks: h.svc.Tasks(), OnStatus: h.svc.OnStatus})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,17 +126,15 @@ func newHarness(t *testing.T, definition string) *harness {
 	if err := h.svc.Resume(ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		wg.Wait()
-		h.svc.Wait()
-		db.Close()
-	})
-	def := strings.NewReplacer("REPO", h.repo, "HOOK", h.hook.URL).Replace(definition)
-	if _, err := h.svc.Put(ctx, "edgecd.pipeline.yaml", []byte(def)); err != nil {
-		t.Fatal(err)
+	var once sync.Once
+	h.stop = func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			h.svc.Wait()
+			db.Close()
+		})
 	}
-	return h
 }
 
 func (h *harness) git(args ...string) string {
