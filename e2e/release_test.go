@@ -1,12 +1,17 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
 // TestWeightedCanaryShareAndStickiness is S2 on the real binary: a
@@ -72,6 +77,19 @@ func TestWeightedCanaryShareAndStickiness(t *testing.T) {
 	}
 }
 
+// sdk returns aws-sdk-go-v2 clients of p for the tests' own checks: a call
+// takes milliseconds where each aws CLI run costs a second or more on a
+// busy machine. (What is under test, edgecd release and deploy, still runs
+// as the binary.)
+func (p *proc) sdk() (*cloudfront.Client, *ssm.Client, *s3.Client) {
+	cfg := aws.Config{
+		Region:       p.info.Region,
+		Credentials:  credentials.NewStaticCredentialsProvider(p.info.AccessKeyID, p.info.SecretAccessKey, ""),
+		BaseEndpoint: aws.String(p.info.APIURL),
+	}
+	return cloudfront.NewFromConfig(cfg), ssm.NewFromConfig(cfg), s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+}
+
 func stickyCookie(h http.Header) string {
 	for _, c := range (&http.Response{Header: h}).Cookies() {
 		if c.Name == "x-amz-continuous-deployment-state" {
@@ -96,10 +114,15 @@ func TestReleaseCycle(t *testing.T) {
 			t.Fatalf("after %s: viewers (headers %v) got %q, want %q", step, hdr, firstLine(body), want)
 		}
 	}
+	cf, params, _ := p.sdk()
+	ctx := context.Background()
 	param := func(name string) string {
-		var out struct{ Parameter struct{ Value string } }
-		p.runJSON(&out, "ssm", "get-parameter", "--name", name)
-		return out.Parameter.Value
+		t.Helper()
+		out, err := params.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+		if err != nil {
+			t.Fatalf("get parameter %s: %v", name, err)
+		}
+		return aws.ToString(out.Parameter.Value)
 	}
 	release := func(args ...string) string { return p.run("edgecd", append([]string{"release"}, args...)...) }
 
@@ -118,10 +141,16 @@ func TestReleaseCycle(t *testing.T) {
 		t.Fatalf("version parameter after stage = %q", got)
 	}
 	etags := func() string {
-		var a, b struct{ ETag string }
-		p.runJSON(&a, "cloudfront", "get-distribution-config", "--id", primary)
-		p.runJSON(&b, "cloudfront", "get-distribution-config", "--id", staged.StagingID)
-		return a.ETag + " " + b.ETag
+		t.Helper()
+		var out []string
+		for _, id := range []string{primary, staged.StagingID} {
+			d, err := cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(id)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, aws.ToString(d.ETag))
+		}
+		return strings.Join(out, " ")
 	}
 	before := etags()
 	again, steps, err := p.try("edgecd", "release", "stage", "--primary", primary, "--origin-path", "/2.0.0", "--header", "aws-cf-cd-env=staging", "--output", "json")
@@ -159,10 +188,10 @@ func TestReleaseCycle(t *testing.T) {
 	if got := param("/edgecd/cloudfront/cfcd-staging"); got != "deleted" {
 		t.Fatalf("staging parameter after abort = %q, want deleted", got)
 	}
-	var list struct {
-		DistributionList struct{ Items []struct{ Id string } }
+	list, err := cf.ListDistributions(ctx, &cloudfront.ListDistributionsInput{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	p.runJSON(&list, "cloudfront", "list-distributions")
 	if n := len(list.DistributionList.Items); n != 1 {
 		t.Fatalf("after abort %d distributions remain, want only the primary", n)
 	}
@@ -231,9 +260,12 @@ func TestReleaseInvalidateWaitsUntilViewersGetTheNewFile(t *testing.T) {
 	if _, h, body := p.get(primary.Domain, "/index.html"); !strings.HasPrefix(h.Get("X-Cache"), "Hit") || !strings.Contains(body, "v1 App") {
 		t.Fatalf("second request: X-Cache %q, body %q; the test needs a cached page", h.Get("X-Cache"), firstLine(body))
 	}
-	page := filepath.Join(t.TempDir(), "index.html")
-	os.WriteFile(page, []byte("<h1>v1.0.1 App</h1>\n"), 0o644)
-	p.run("aws", "s3", "cp", page, "s3://site/1.0.0/index.html", "--content-type", "text/html", "--only-show-errors")
+	cf, _, objects := p.sdk()
+	ctx := context.Background()
+	if _, err := objects.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("site"), Key: aws.String("1.0.0/index.html"),
+		Body: strings.NewReader("<h1>v1.0.1 App</h1>\n"), ContentType: aws.String("text/html")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, body := p.get(primary.Domain, "/index.html"); !strings.Contains(body, "v1 App") {
 		t.Fatalf("before the invalidation the edge already serves %q", firstLine(body))
 	}
@@ -246,10 +278,9 @@ func TestReleaseInvalidateWaitsUntilViewersGetTheNewFile(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res.Status != "Completed" || res.ID == "" || res.Distribution != primary.ID {
 		t.Fatalf("invalidate --wait: %v\n%s", err, out)
 	}
-	var inv struct{ Invalidation struct{ Status string } }
-	p.runJSON(&inv, "cloudfront", "get-invalidation", "--distribution-id", primary.ID, "--id", res.ID)
-	if inv.Invalidation.Status != "Completed" {
-		t.Fatalf("get-invalidation after --wait: %q", inv.Invalidation.Status)
+	inv, err := cf.GetInvalidation(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(primary.ID), Id: aws.String(res.ID)})
+	if err != nil || aws.ToString(inv.Invalidation.Status) != "Completed" {
+		t.Fatalf("GetInvalidation after --wait: %v %+v", err, inv)
 	}
 	if _, _, body := p.get(primary.Domain, "/index.html"); !strings.Contains(body, "v1.0.1 App") {
 		t.Fatalf("after the invalidation viewers still get %q", firstLine(body))
@@ -268,13 +299,27 @@ func TestReleaseInvalidateWaitsUntilViewersGetTheNewFile(t *testing.T) {
 func TestReleaseStageLetsStagingReadABucketThatNamesThePrimary(t *testing.T) {
 	p := startUp(t, t.TempDir(), "--enforce-bucket-policy")
 	primary := p.info.Distributions[0]
-	var dist struct{ Distribution struct{ ARN string } }
-	p.runJSON(&dist, "cloudfront", "get-distribution", "--id", primary.ID)
-	primaryARN := dist.Distribution.ARN
+	cf, _, objects := p.sdk()
+	ctx := context.Background()
+	dist, err := cf.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(primary.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	primaryARN := aws.ToString(dist.Distribution.ARN)
+	bucketPolicy := func() string {
+		t.Helper()
+		out, err := objects.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("site")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(out.Policy)
+	}
 	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"AllowCloudFrontServicePrincipalReadOnly","Effect":"Allow",
 		"Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*",
 		"Condition":{"StringEquals":{"AWS:SourceArn":"` + primaryARN + `"}}}]}`
-	p.run("aws", "s3api", "put-bucket-policy", "--bucket", "site", "--policy", policy)
+	if _, err := objects.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("site"), Policy: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
 	if code, _, _ := p.get(primary.Domain, "/index.html", "aws-cf-cd-env", "staging"); code != 403 {
 		t.Fatalf("before stage a tester got %d from a staging distribution the policy does not name; want 403", code)
 	}
@@ -294,7 +339,7 @@ func TestReleaseStageLetsStagingReadABucketThatNamesThePrimary(t *testing.T) {
 		t.Fatalf("after stage a viewer got %d %q", code, firstLine(body))
 	}
 	stagingARN := primaryARN[:strings.LastIndex(primaryARN, "/")+1] + res.StagingID
-	got := p.run("aws", "s3api", "get-bucket-policy", "--bucket", "site", "--query", "Policy", "--output", "text")
+	got := bucketPolicy()
 	if !strings.Contains(got, primaryARN) || !strings.Contains(got, stagingARN) || !strings.Contains(got, "AllowCloudFrontServicePrincipalReadOnly") {
 		t.Fatalf("bucket policy after stage:\n%s", got)
 	}
@@ -303,7 +348,7 @@ func TestReleaseStageLetsStagingReadABucketThatNamesThePrimary(t *testing.T) {
 	}
 
 	p.run("edgecd", "release", "abort", "--primary", primary.ID)
-	got = p.run("aws", "s3api", "get-bucket-policy", "--bucket", "site", "--query", "Policy", "--output", "text")
+	got = bucketPolicy()
 	if !strings.Contains(got, primaryARN) || strings.Contains(got, stagingARN) {
 		t.Fatalf("bucket policy after abort still lets the deleted staging read, or lost the primary:\n%s", got)
 	}
