@@ -41,10 +41,15 @@ func (s *Server) Watch(ctx context.Context, st store.Store, addr string) error {
 	}()
 	for {
 		rev, err := st.Rev(ctx)
-		if err != nil {
-			return fmt.Errorf("read revision: %w", err)
-		}
-		if rev != applied {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			// The store is unreachable for now (a PostgreSQL restart, a
+			// network blip): keep serving the last snapshot and try again
+			// at the next heartbeat rather than taking the edge down.
+			s.log.Warn("edge could not read the store's revision; serving the last configuration", "err", err)
+		case rev != applied:
 			if applied, err = s.sync(ctx, st, applied); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
