@@ -38,7 +38,8 @@ type Options struct {
 	SDK        SDKFunc
 	HTTPClient *http.Client // for arn:aws:states:::http:invoke
 	Logger     *slog.Logger
-	// MaxBatch bounds how many inputs one transaction applies (default 256).
+	// MaxBatch bounds how many inputs one transaction applies (default
+	// 1024: under load, bigger batches share one commit among more steps).
 	MaxBatch int
 	// LeaseTTL is how long a task dispatch lease lasts (default 5 minutes).
 	LeaseTTL time.Duration
@@ -68,6 +69,8 @@ type Engine struct {
 	// statusSeq is the last outbox key, used by the commit loop only.
 	statusWake chan struct{}
 	statusSeq  int64
+	// execCache holds decoded execution states (cache.go); commit loop only.
+	execCache map[string]*cachedExec
 
 	mu       sync.Mutex
 	defs     map[string]*asl.Definition  // machine ARN + "#" + version
@@ -103,15 +106,15 @@ func New(opt Options) (*Engine, error) {
 		opt.Logger = slog.Default()
 	}
 	if opt.MaxBatch <= 0 {
-		opt.MaxBatch = 256
+		opt.MaxBatch = 1024
 	}
 	if opt.LeaseTTL <= 0 {
 		opt.LeaseTTL = 5 * time.Minute
 	}
 	return &Engine{
 		opt: opt, st: opt.Store, kv: readerKV(opt.Store), clock: opt.Clock, log: opt.Logger,
-		inbox: make(chan *input, 1024), wake: make(chan struct{}, 1), statusWake: make(chan struct{}, 1),
-		defs: map[string]*asl.Definition{}, done: map[string][]chan Execution{}, running: map[string]bool{},
+		inbox: make(chan *input, 4096), wake: make(chan struct{}, 1), statusWake: make(chan struct{}, 1),
+		execCache: map[string]*cachedExec{}, defs: map[string]*asl.Definition{}, done: map[string][]chan Execution{}, running: map[string]bool{},
 	}, nil
 }
 
@@ -155,8 +158,13 @@ type input struct {
 	task      string
 	delivered bool // only mark the task delivered
 	keep      bool // the task record must exist but stays (heartbeats)
-	token     string
-	reply     chan result
+	// dispatched: the outcome of a task this node ran, whose record's
+	// token (fixed at scheduling) is taskToken, so consuming the record
+	// needs no read: deleting it says whether it was still there.
+	dispatched bool
+	taskToken  string
+	token      string
+	reply      chan result
 }
 
 type result struct {
@@ -229,6 +237,7 @@ func (e *Engine) commit(ctx context.Context, batch []*input) {
 		}
 		return
 	}
+	e.keep(t)
 	t.afterCommit()
 }
 

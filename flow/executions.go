@@ -141,6 +141,8 @@ func (e *Engine) History(ctx context.Context, arn string, after int64, limit int
 	}
 	q := store.Query{Prefix: arn + "/"}
 	if !reverse {
+		// Rows are keyed by their last event: those after <after> hold
+		// every later event, and limit rows hold at least limit events.
 		if after > 0 {
 			q.After = eventKey(arn, after)
 		}
@@ -150,24 +152,27 @@ func (e *Engine) History(ctx context.Context, arn string, after int64, limit int
 	if err != nil {
 		return nil, err
 	}
+	var evs []storedEvent
+	for _, r := range recs {
+		row, err := splitRow(r)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, row...)
+	}
 	if reverse {
 		// The store lists forward only; a history holds at most 25,000 events.
-		slices.Reverse(recs)
-		if after > 0 {
-			cut := eventKey(arn, after)
-			i := slices.IndexFunc(recs, func(r store.Entry) bool { return strings.Compare(r.ID, cut) < 0 })
-			if i < 0 {
-				i = len(recs)
-			}
-			recs = recs[i:]
-		}
-		if limit > 0 && len(recs) > limit {
-			recs = recs[:limit]
-		}
+		slices.Reverse(evs)
 	}
-	out := make([]json.RawMessage, len(recs))
-	for i, r := range recs {
-		out[i] = r.Body
+	out := make([]json.RawMessage, 0, len(evs))
+	for _, ev := range evs {
+		if after > 0 && (!reverse && ev.id <= after || reverse && ev.id >= after) {
+			continue
+		}
+		out = append(out, ev.body)
+		if limit > 0 && len(out) == limit {
+			break
+		}
 	}
 	return out, nil
 }

@@ -209,7 +209,7 @@ func (e *Engine) dispatchTask(tr taskRecord) {
 		if ctx.Err() != nil {
 			return // shutting down: the task stays outstanding for the next start
 		}
-		in := &input{exec: tr.Exec, task: key}
+		in := &input{exec: tr.Exec, task: key, dispatched: true, taskToken: tr.Token}
 		switch {
 		case err == nil && tr.Token != "":
 			in.delivered = true

@@ -22,8 +22,8 @@ type txn struct {
 	now     time.Time
 	execs   map[string]*execState
 	dirty   []*execState
-	queue   []*input      // follow-ups caused inside this transaction
-	events  []store.Entry // history events, written together at flush
+	queue   []*input  // follow-ups caused inside this transaction
+	events  eventRows // history events, written together at flush
 	results []result
 	post    []func()
 	timers  bool
@@ -33,6 +33,7 @@ type txn struct {
 type execState struct {
 	rec   execRecord
 	dirty bool
+	body  []byte // rec as written at flush
 }
 
 // fatalError is a store failure: the whole transaction is abandoned.
@@ -67,15 +68,27 @@ func (t *txn) drain(ctx context.Context) error {
 }
 
 func (t *txn) flush(ctx context.Context) error {
-	if err := t.kv.putMany(ctx, kindEvent, t.events); err != nil {
+	events, err := t.events.entries()
+	if err != nil {
+		return fatal(err)
+	}
+	if err := t.kv.putMany(ctx, kindEvent, events); err != nil {
+		return fatal(err)
+	}
+	err = parallel(len(t.dirty), func(i int) error {
+		x := t.dirty[i]
+		body, err := json.Marshal(&x.rec)
+		if err != nil {
+			return fmt.Errorf("encode execution %s: %w", x.rec.ARN, err)
+		}
+		x.body = body
+		return nil
+	})
+	if err != nil {
 		return fatal(err)
 	}
 	for _, x := range t.dirty {
-		body, err := json.Marshal(&x.rec)
-		if err != nil {
-			return fatal(fmt.Errorf("encode execution %s: %w", x.rec.ARN, err))
-		}
-		if err := t.kv.put(ctx, kindExecution, x.rec.ARN, body); err != nil {
+		if err := t.kv.put(ctx, kindExecution, x.rec.ARN, x.body); err != nil {
 			return fatal(err)
 		}
 	}
@@ -92,6 +105,10 @@ func (t *txn) load(ctx context.Context, arn string) (*execState, error) {
 	}
 	if err != nil {
 		return nil, fatal(err)
+	}
+	if x := t.e.cached(arn, body); x != nil {
+		t.execs[arn] = x
+		return x, nil
 	}
 	x := &execState{}
 	if err := json.Unmarshal(body, &x.rec); err != nil {
@@ -130,10 +147,10 @@ func (t *txn) input(ctx context.Context, in *input) (Execution, error) {
 	}
 	if in.timer != "" {
 		// The timer record goes first: a timer of a vanished execution must
-		// not fire forever.
-		_, found, err := t.consume(ctx, kindTimer, in.timer)
+		// not fire forever. Its body is empty, so deleting it is enough.
+		found, err := t.kv.del(ctx, kindTimer, in.timer)
 		if err != nil || !found {
-			return Execution{}, err
+			return Execution{}, fatal(err)
 		}
 	}
 	if in.task != "" {
@@ -142,6 +159,16 @@ func (t *txn) input(ctx context.Context, in *input) (Execution, error) {
 			found bool
 			err   error
 		)
+		if in.dispatched && !in.keep && !in.delivered {
+			found, err := t.kv.del(ctx, kindTask, in.task)
+			if err != nil || !found {
+				return Execution{}, fatal(err)
+			}
+			if err := t.closeToken(ctx, in.taskToken); err != nil {
+				return Execution{}, err
+			}
+			return t.stepInput(ctx, in)
+		}
 		if in.keep || in.delivered {
 			r, err = t.kv.get(ctx, kindTask, in.task)
 			found = err == nil
@@ -176,6 +203,11 @@ func (t *txn) input(ctx context.Context, in *input) (Execution, error) {
 			}
 		}
 	}
+	return t.stepInput(ctx, in)
+}
+
+// stepInput applies an input's event to its execution.
+func (t *txn) stepInput(ctx context.Context, in *input) (Execution, error) {
 	x, err := t.load(ctx, in.exec)
 	if err != nil {
 		return Execution{}, err
@@ -309,10 +341,7 @@ func (t *txn) effects(ctx context.Context, x *execState, effects []asl.Effect) e
 		var err error
 		switch ef := ef.(type) {
 		case asl.HistoryEvent:
-			var body []byte
-			if body, err = json.Marshal(ef.Wire()); err == nil {
-				t.events = append(t.events, store.Entry{ID: eventKey(arn, ef.ID), Body: body})
-			}
+			t.events.add(arn, ef.ID, ef.Wire())
 		case asl.ScheduleTask:
 			err = t.schedule(ctx, x, ef)
 		case asl.CancelTask:
