@@ -1,6 +1,7 @@
 package events
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -32,6 +33,33 @@ func FuzzPattern(f *testing.F) {
 		first := p.Match([]byte(event))
 		if p.Match([]byte(event)) != first {
 			t.Fatal("Match is not deterministic")
+		}
+	})
+}
+
+// FuzzInput runs client-written InputPaths and InputTemplates against an
+// event: no panics, and whatever is produced is valid JSON.
+func FuzzInput(f *testing.F) {
+	f.Add("$.detail.state", `{"s": <s>, "m": "<s> is <aws.events.rule-name>"}`)
+	f.Add("$.resources[0]", `plain <s> text`)
+	f.Add("$", `"<s>"`)
+	raw := []byte(actionEvent("FAILED"))
+	d := &delivery{Rule: "r", RuleARN: "arn:aws:events:us-east-1:1:rule/r"}
+	f.Fuzz(func(t *testing.T, path, template string) {
+		tgt := Target{ID: "t", ARN: "https://x", InputPath: path}
+		if _, err := parsePath(path); err == nil {
+			out, err := targetInput(tgt, raw, d)
+			if err != nil || !json.Valid(out) {
+				t.Fatalf("InputPath %q: %s, %v", path, out, err)
+			}
+		}
+		tr := &InputTransformer{InputPathsMap: map[string]string{"s": path}, InputTemplate: template}
+		if checkTransformer(tr) != nil {
+			return
+		}
+		out, err := targetInput(Target{InputTransformer: tr}, raw, d)
+		if err == nil && !json.Valid(out) {
+			t.Fatalf("template %q gave invalid JSON %s", template, out)
 		}
 	})
 }
