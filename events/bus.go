@@ -164,8 +164,15 @@ func TestPattern(pattern, event []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if _, ok := decodeEvent(event); !ok {
+	ev, ok := decodeEvent(event)
+	if !ok {
 		return false, errorf(ErrInvalid, "Parameter Event is not valid: it must be a JSON object.")
+	}
+	// TestEventPattern wants an event in EventBridge's envelope.
+	for _, k := range []string{"id", "account", "source", "time", "region", "resources", "detail-type"} {
+		if _, ok := ev[k]; !ok {
+			return false, errorf(ErrInvalid, "Parameter Event is not valid: the field %q is missing (id, account, source, time, region, resources and detail-type are mandatory).", k)
+		}
 	}
 	return p.Match(event), nil
 }

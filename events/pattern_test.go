@@ -214,4 +214,7 @@ func TestTestPattern(t *testing.T) {
 	if _, err := TestPattern([]byte(rejectionPattern), []byte(`"x"`)); !errors.Is(err, ErrInvalid) {
 		t.Errorf("a non-object event: %v, want ErrInvalid", err)
 	}
+	if _, err := TestPattern([]byte(rejectionPattern), []byte(`{"source":"x"}`)); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `"id" is missing`) {
+		t.Errorf("an event without its envelope: %v, want ErrInvalid naming id", err)
+	}
 }

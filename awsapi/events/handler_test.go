@@ -75,8 +75,9 @@ func TestOperations(t *testing.T) {
 		{"enable missing", "EnableRule", `{"Name":"nope"}`, 400, "ResourceNotFoundException", ""},
 		{"put events", "PutEvents", `{"Entries":[{"Source":"app","DetailType":"d","Detail":"{\"state\":\"FAILED\"}","Time":1700000000},{"Source":"app","DetailType":"d","Detail":"[]"}]}`, 200, "", `"FailedEntryCount":1`},
 		{"too many events", "PutEvents", `{"Entries":[` + strings.Repeat(`{"Source":"a","DetailType":"d","Detail":"{}"},`, 10) + `{"Source":"a","DetailType":"d","Detail":"{}"}]}`, 400, "ValidationException", "between 1 and 10"},
-		{"test pattern true", "TestEventPattern", `{"EventPattern":"` + pattern + `","Event":"{\"id\":\"1\",\"source\":\"app\",\"detail\":{\"state\":\"FAILED\"}}"}`, 200, "", `{"Result":true}`},
-		{"test pattern false", "TestEventPattern", `{"EventPattern":"` + pattern + `","Event":"{\"source\":\"other\"}"}`, 200, "", `{"Result":false}`},
+		{"test pattern true", "TestEventPattern", `{"EventPattern":"` + pattern + `","Event":"` + envelope(`\"source\":\"app\",\"detail\":{\"state\":\"FAILED\"}`) + `"}`, 200, "", `{"Result":true}`},
+		{"test pattern false", "TestEventPattern", `{"EventPattern":"` + pattern + `","Event":"` + envelope(`\"source\":\"other\"`) + `"}`, 200, "", `{"Result":false}`},
+		{"test pattern without envelope", "TestEventPattern", `{"EventPattern":"` + pattern + `","Event":"{\"source\":\"app\"}"}`, 400, "ValidationException", "Parameter Event is not valid"},
 		{"test pattern invalid", "TestEventPattern", `{"EventPattern":"{}","Event":"{}"}`, 400, "InvalidEventPatternException", "Empty objects are not allowed"},
 		{"remove targets", "RemoveTargets", `{"Rule":"purge","Ids":["a","b"]}`, 200, "", `{"FailedEntryCount":0,"FailedEntries":[]}`},
 		{"delete", "DeleteRule", `{"Name":"purge"}`, 200, "", `{}`},
@@ -90,6 +91,12 @@ func TestOperations(t *testing.T) {
 			}
 		})
 	}
+}
+
+// envelope is an event's JSON text (escaped for a JSON string) with the
+// mandatory fields and the given ones.
+func envelope(fields string) string {
+	return `{\"id\":\"1\",\"account\":\"123456789012\",\"time\":\"2026-11-23T10:00:00Z\",\"region\":\"eu-west-1\",\"resources\":[],\"detail-type\":\"d\",` + fields + `}`
 }
 
 func TestPutEventsResultsKeepOrder(t *testing.T) {
