@@ -89,6 +89,11 @@ func (s *Service) wrap(kind string, fn action) flow.TaskFunc {
 			}
 			a.with[k] = x
 		}
+		if kind == spec.KindApproval && s.alreadyWaiting(ctx, in) {
+			// Re-dispatched after a restart before the engine recorded the
+			// delivery: the token is the same and the message went out.
+			return json.RawMessage(`{}`), nil
+		}
 		logPath := s.logPath(in.Pipeline, in.Run, in.Stage, in.Action)
 		run, fresh, err := s.actionStarted(ctx, in, logPath)
 		if err != nil {
@@ -140,6 +145,15 @@ func (s *Service) wrap(kind string, fn action) flow.TaskFunc {
 		}
 		return json.Marshal(out)
 	}
+}
+
+func (s *Service) alreadyWaiting(ctx context.Context, in spec.TaskInput) bool {
+	r, err := s.Run(ctx, in.Pipeline, in.Run)
+	if err != nil {
+		return false
+	}
+	_, a := r.action(in.Stage, in.Action)
+	return a != nil && a.Status == StatusInProgress && a.Token != "" && a.Token == in.Token
 }
 
 // errorName is the States error name of a kind's failure.

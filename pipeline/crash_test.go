@@ -55,6 +55,7 @@ func TestRestartWhileWaitingForApprovalKeepsTheApproval(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitRun(run.ID, "waiting for approval", waitingApproval)
+	h.waitPosts("edgecd pipeline approve "+run.ID, 1)
 	h.stop()
 	h.boot()
 	if _, _, err := h.svc.Decide(ctx, Decision{Pipeline: "demo", Result: Approved, By: "after-restart"}); err != nil {
@@ -68,6 +69,7 @@ func TestRestartWhileWaitingForApprovalKeepsTheApproval(t *testing.T) {
 			}
 		}
 	}
+	// Posted once, before the restart, and not again.
 	if n := h.postsContaining("edgecd pipeline approve " + run.ID); n != 1 {
 		t.Fatalf("approval messages = %d, want 1 (not posted again after the restart)", n)
 	}

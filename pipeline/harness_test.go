@@ -30,8 +30,8 @@ type harness struct {
 	repo   string
 	hook   *httptest.Server
 
-	dir    string // the data directory
-	stop   func() // stops what boot started
+	dir  string // the data directory
+	stop func() // stops what boot started
 
 	mu     sync.Mutex
 	posts  []string       // bodies posted to the webhook sink
@@ -219,4 +219,16 @@ func (h *harness) postsContaining(s string) int {
 		}
 	}
 	return n
+}
+
+// waitPosts waits until n posts to the webhook sink contain s.
+func (h *harness) waitPosts(s string, n int) {
+	h.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for h.postsContaining(s) < n {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%d posts contain %q, want %d", h.postsContaining(s), s, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -45,9 +45,7 @@ func TestRunBuildsPausesForApprovalAndContinuesWhenApproved(t *testing.T) {
 	if err != nil || !strings.Contains(log.Data, "built v1") {
 		t.Fatalf("build log = %q, %v; want the build's output", log.Data, err)
 	}
-	if n := h.postsContaining("edgecd pipeline approve " + run.ID); n != 1 {
-		t.Fatalf("approval messages with the approve command = %d, want 1", n)
-	}
+	h.waitPosts("edgecd pipeline approve "+run.ID, 1)
 
 	if _, _, err := h.svc.Decide(ctx, Decision{Run: run.ID, Result: Approved, By: "alice", Comment: "looks good"}); err != nil {
 		t.Fatal(err)
