@@ -53,7 +53,8 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 # edgecd with its demo; the benchmark files go next to the demo's 1.0.0/.
 EP=$(free_port)
 GOMAXPROCS=$NS taskset -c "$SERVER_CPUS" "$work/edgecd" up --data-dir "$work/data" --edge-addr 127.0.0.1:$EP --api-addr 127.0.0.1:0 --native --log-level warn >"$work/up.out" 2>&1 &
-pids+=($!)
+EPID=$!
+pids+=($EPID)
 for _ in $(seq 200); do [ -f "$work/data/up.json" ] && break; sleep 0.05; done
 DOMAIN=$(python3 -c "import json;print(json.load(open('$work/data/up.json'))['distributions'][0]['domain'])")
 ROOT="$work/data/objects/site/1.0.0"
@@ -89,7 +90,8 @@ http {
 }
 NGINX
 taskset -c "$SERVER_CPUS" nginx -c "$work/nginx.conf" &
-pids+=($!)
+NPID=$!
+pids+=($NPID)
 
 CP=$(free_port)
 cat >"$work/Caddyfile" <<CADDY
@@ -106,20 +108,37 @@ http://127.0.0.1:$CP {
 }
 CADDY
 GOMAXPROCS=$NS taskset -c "$SERVER_CPUS" caddy run --config "$work/Caddyfile" --adapter caddyfile >"$work/caddy.log" 2>&1 &
-pids+=($!)
+CPID=$!
+pids+=($CPID)
 for port in $EP $NP $CP; do
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.05; done
   curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "a server on port $port did not start; logs in $work" >&2; cat "$work"/*.log "$work"/*.err 2>/dev/null >&2; exit 1; }
 done
 
-run_wrk() { # url [extra wrk args...] -> "rps p99ms"
-  local url=$1; shift
+# CPU time (user+system, clock ticks) used so far by a process and its
+# children (nginx's workers).
+cpu_ticks() {
+  local all=("$1")
+  all+=($(pgrep -P "$1" || true))
+  for p in "${all[@]}"; do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done | awk '{s+=$1} END {print s+0}'
+}
+
+# run_wrk pid url [extra wrk args...] -> "rps p99ms cpu-us-per-request".
+# The server's CPU time per request is the figure other work on a shared
+# machine disturbs least: it does not count time the server waited for a CPU.
+run_wrk() {
+  local pid=$1 url=$2; shift 2
   local args=(-t"$NW" -c"$CONNS" --latency "$@")
   taskset -c "$WRK_CPUS" wrk "${args[@]}" -d2s "$url" >/dev/null 2>&1 # warm-up pass fills caches
-  taskset -c "$WRK_CPUS" wrk "${args[@]}" -d"$DURATION" "$url" | awk '
+  local t0 t1 out
+  t0=$(cpu_ticks "$pid")
+  out=$(taskset -c "$WRK_CPUS" wrk "${args[@]}" -d"$DURATION" "$url")
+  t1=$(cpu_ticks "$pid")
+  awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
+    / requests in / {n=$1}
     /Requests\/sec/ {rps=$2}
     /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p99=v}
-    END {printf "%s %s\n", rps, p99}'
+    END {printf "%s %s %.2f\n", rps, p99, (n > 0 ? ticks * 1e6 / hz / n : 0)}' <<<"$out"
 }
 
 # A returning viewer's cookie, fetched just before its run so that it is
@@ -134,31 +153,33 @@ results="$work/results"
 : >"$results"
 for run in $(seq "$RUNS"); do
   for f in bench-1k.bin bench-100k.bin; do
-    echo "$run $f edgecd-new $(run_wrk "http://127.0.0.1:$EP/$f" -H "Host: $DOMAIN")" >>"$results"
+    echo "$run $f edgecd-new $(run_wrk "$EPID" "http://127.0.0.1:$EP/$f" -H "Host: $DOMAIN")" >>"$results"
     cookie=$(session_cookie "$f")
-    echo "$run $f edgecd-cookie $(run_wrk "http://127.0.0.1:$EP/$f" -H "Host: $DOMAIN" -H "Cookie: $cookie")" >>"$results"
-    echo "$run $f nginx $(run_wrk "http://127.0.0.1:$NP/$f")" >>"$results"
-    echo "$run $f caddy $(run_wrk "http://127.0.0.1:$CP/$f")" >>"$results"
+    echo "$run $f edgecd-cookie $(run_wrk "$EPID" "http://127.0.0.1:$EP/$f" -H "Host: $DOMAIN" -H "Cookie: $cookie")" >>"$results"
+    echo "$run $f nginx $(run_wrk "$NPID" "http://127.0.0.1:$NP/$f")" >>"$results"
+    echo "$run $f caddy $(run_wrk "$CPID" "http://127.0.0.1:$CP/$f")" >>"$results"
   done
   echo "run $run done" >&2
 done
 python3 - "$results" <<'PY'
 import statistics, sys
-rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 5]
+rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 6]
 by = {}
-for run, f, srv, rps, p99 in rows:
-    by.setdefault((f, srv), []).append((float(rps), float(p99)))
-med = {k: (statistics.median(r for r, _ in v), statistics.median(p for _, p in v)) for k, v in by.items()}
-print(f"{'file':<16}{'server':<15}{'req/s':>12}{'p99 ms':>10}   (median of {len(by[next(iter(by))])} runs; each run: " +
-      ", ".join(sorted({k[1] for k in by})) + ")")
-for (f, srv), (rps, p99) in sorted(med.items()):
-    runs = " ".join(f"{r:.0f}/{p:.2f}" for r, p in by[(f, srv)])
-    print(f"{f:<16}{srv:<15}{rps:>12.0f}{p99:>10.2f}   runs (req/s / p99 ms): {runs}")
+for run, f, srv, rps, p99, cpu in rows:
+    by.setdefault((f, srv), []).append((float(rps), float(p99), float(cpu)))
+med = {k: tuple(statistics.median(r[i] for r in v) for i in range(3)) for k, v in by.items()}
+n = len(next(iter(by.values())))
+print(f"{'file':<16}{'server':<15}{'req/s':>10}{'p99 ms':>9}{'CPU us/req':>12}   median of {n} runs; the runs (req/s, p99 ms, CPU us/req):")
+for (f, srv), (rps, p99, cpu) in sorted(med.items()):
+    runs = "  ".join(f"{r:.0f} {p:.2f} {c:.1f}" for r, p, c in by[(f, srv)])
+    print(f"{f:<16}{srv:<15}{rps:>10.0f}{p99:>9.2f}{cpu:>12.1f}   {runs}")
+print("ratios of medians (CPU us/req: lower is better; below 1.00x edgecd uses less CPU per request):")
 for f in sorted({k[0] for k in med}):
-    n, c = med[(f, "nginx")], med[(f, "caddy")]
+    nx, cd = med[(f, "nginx")], med[(f, "caddy")]
     for srv in ("edgecd-new", "edgecd-cookie"):
         e = med[(f, srv)]
-        print(f"{f} {srv}: /nginx req/s {e[0]/n[0]:.2f}x p99 {e[1]/n[1]:.2f}x   /caddy req/s {e[0]/c[0]:.2f}x p99 {e[1]/c[1]:.2f}x")
+        print(f"  {f} {srv:<14} vs nginx: req/s {e[0]/nx[0]:.2f}x p99 {e[1]/nx[1]:.2f}x CPU/req {e[2]/nx[2]:.2f}x"
+              f"   vs caddy: req/s {e[0]/cd[0]:.2f}x p99 {e[1]/cd[1]:.2f}x CPU/req {e[2]/cd[2]:.2f}x")
 PY
 
 echo "config change -> edge serving it ($PROMOTES promotes over the CloudFront API):"

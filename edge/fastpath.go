@@ -321,7 +321,7 @@ func (c *fastConn) answer(q *request) (bool, error) {
 	out = append(out, c.dateOf(now)...)
 	if sticky != nil {
 		out = append(out, "\r\nSet-Cookie: "...)
-		out = append(out, s.stickyCookie(st, sticky, now)...)
+		out = s.appendStickyCookie(out, st, sticky, now)
 	}
 	out = append(out, "\r\nX-Amz-Cf-Id: "...)
 	out = s.appendRequestID(out)

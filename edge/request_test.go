@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/edgecd/edgecd/cdn"
 )
 
 func TestParseRequest(t *testing.T) {
@@ -202,6 +205,24 @@ func TestStripPort(t *testing.T) {
 	for _, tt := range tests {
 		if got := stripPort(tt.in); got != tt.want {
 			t.Errorf("stripPort(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestStickyCookieIsWhatNetHTTPWouldWrite pins the hand-built Set-Cookie
+// value to http.Cookie.String's.
+func TestStickyCookieIsWhatNetHTTPWouldWrite(t *testing.T) {
+	s := NewServer(nil, Options{StickyKey: []byte("k")})
+	st := &site{primary: &dist{id: "E1"}, policy: &cdn.ContinuousDeploymentPolicyConfig{TrafficConfig: &cdn.TrafficConfig{
+		SingleWeightConfig: &cdn.ContinuousDeploymentSingleWeightConfig{SessionStickinessConfig: &cdn.SessionStickinessConfig{IdleTTL: 300, MaximumTTL: 600}}}}}
+	now := time.Unix(1_800_000_000, 500_000_000)
+	for _, issued := range []time.Time{now, now.Add(-599 * time.Second), now.Add(-700 * time.Second)} {
+		sticky := &cdn.Sticky{Side: cdn.Staging, Issued: issued.Truncate(time.Second), LastSeen: now}
+		remaining := int((600*time.Second - now.Sub(sticky.Issued)) / time.Second)
+		want := (&http.Cookie{Name: cdn.StickyCookie, Value: s.codec.Encode("E1", *sticky), Path: "/",
+			MaxAge: max(remaining, 1), HttpOnly: true, SameSite: http.SameSiteLaxMode}).String()
+		if got := s.stickyCookie(st, sticky, now); got != want {
+			t.Fatalf("got  %s\nwant %s", got, want)
 		}
 	}
 }

@@ -216,12 +216,20 @@ func refreshAfter(sc *cdn.SessionStickinessConfig) time.Duration {
 // stickyCookie is the Set-Cookie value that keeps a viewer on its side
 // until the session's MaximumTTL.
 func (s *Server) stickyCookie(st *site, sticky *cdn.Sticky, now time.Time) string {
+	return string(s.appendStickyCookie(nil, st, sticky, now))
+}
+
+// appendStickyCookie appends the Set-Cookie value to dst: what
+// http.Cookie.String makes of it (the value, made of digits, dots and
+// base64url, needs no quoting), without building a Cookie.
+func (s *Server) appendStickyCookie(dst []byte, st *site, sticky *cdn.Sticky, now time.Time) []byte {
 	maxTTL := time.Duration(st.sticky().MaximumTTL) * time.Second
-	remaining := int((maxTTL - now.Sub(sticky.Issued)) / time.Second)
-	return (&http.Cookie{
-		Name: cdn.StickyCookie, Value: s.codec.Encode(st.primary.id, *sticky),
-		Path: "/", MaxAge: max(remaining, 1), HttpOnly: true, SameSite: http.SameSiteLaxMode,
-	}).String()
+	remaining := max(int64((maxTTL-now.Sub(sticky.Issued))/time.Second), 1)
+	dst = append(dst, cdn.StickyCookie+"="...)
+	dst = append(dst, s.codec.Encode(st.primary.id, *sticky)...)
+	dst = append(dst, "; Path=/; Max-Age="...)
+	dst = strconv.AppendInt(dst, remaining, 10)
+	return append(dst, "; HttpOnly; SameSite=Lax"...)
 }
 
 // serve answers a request from distribution d.
