@@ -36,3 +36,23 @@ func BenchmarkPut(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPutToDelivery measures from Put to the Go target's call, with
+// the delivery's lease and record transactions.
+func BenchmarkPutToDelivery(b *testing.B) {
+	bus := openBusB(b, filepath.Join(b.TempDir(), "db"))
+	got := make(chan struct{}, 1)
+	bus.RegisterTarget(goTarget, func(context.Context, Event, json.RawMessage) error { got <- struct{}{}; return nil })
+	putRule(b, bus, "r", `{"source":["app"]}`, Target{ID: "t", ARN: goTarget + "x"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); bus.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	entries := []Entry{{Source: "app", DetailType: "d", Detail: `{}`}}
+	for b.Loop() {
+		if _, err := bus.Put(context.Background(), entries); err != nil {
+			b.Fatal(err)
+		}
+		<-got
+	}
+}
