@@ -530,3 +530,31 @@ func TestTwoNodesShareTheOutbox(t *testing.T) {
 		t.Errorf("%d deliveries of %d events, want %d of %d", len(rec.got), len(seen), n, n)
 	}
 }
+
+func TestRetryPolicyBoundsAttempts(t *testing.T) {
+	attempts := make(chan int, 10)
+	b := openBus(t, filepath.Join(t.TempDir(), "db"), Options{})
+	n := 0
+	b.RegisterTarget(goTarget, func(context.Context, Event, json.RawMessage) error {
+		n++
+		attempts <- n
+		return errors.New("down")
+	})
+	two := 2
+	putRule(t, b, "r", `{"source":["app"]}`, Target{ID: "t", ARN: goTarget + "x", RetryPolicy: &RetryPolicy{MaximumRetryAttempts: &two}})
+	run(t, b)
+	b.Put(context.Background(), []Entry{{Source: "app", DetailType: "d", Detail: `{}`}})
+	waitPending(t, b, 0)
+	close(attempts)
+	last := 0
+	for a := range attempts {
+		last = a
+	}
+	if last != 3 {
+		t.Errorf("%d attempts, want 3 (the first and 2 retries)", last)
+	}
+	bad := 186
+	if _, err := b.PutTargets(context.Background(), "", "r", []Target{{ID: "t", ARN: goTarget, RetryPolicy: &RetryPolicy{MaximumRetryAttempts: &bad}}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("186 retries: %v", err)
+	}
+}

@@ -313,12 +313,24 @@ func (b *Bus) attempt(ctx context.Context, c claimed) *store.Entry {
 	log := b.log.With("rule", d.Rule, "target", d.Target.ID, "arn", d.Target.ARN, "event", d.Event.ID, "attempt", d.Attempts, "err", err)
 	now := b.opt.Now()
 	next := now.Add(b.opt.Backoff(d.Attempts))
+	maxAge, maxRetries := b.opt.MaxEventAge, 185
+	if rp := d.Target.RetryPolicy; rp != nil {
+		if rp.MaximumEventAgeInSeconds != nil {
+			maxAge = time.Duration(*rp.MaximumEventAgeInSeconds) * time.Second
+		}
+		if rp.MaximumRetryAttempts != nil {
+			maxRetries = *rp.MaximumRetryAttempts
+		}
+	}
 	switch {
 	case errors.Is(err, ErrPermanent):
 		log.Error("events: dropping a delivery that cannot succeed")
 		return nil
-	case next.Sub(d.Created) > b.opt.MaxEventAge:
-		log.Error("events: dropping a delivery retried past the maximum event age", "maxAge", b.opt.MaxEventAge)
+	case d.Attempts > maxRetries:
+		log.Error("events: dropping a delivery after its last retry", "maxRetries", maxRetries)
+		return nil
+	case next.Sub(d.Created) > maxAge:
+		log.Error("events: dropping a delivery retried past the maximum event age", "maxAge", maxAge)
 		return nil
 	}
 	log.Warn("events: delivery failed; will retry", "at", next)

@@ -74,6 +74,14 @@ type Target struct {
 	Input            string            `json:"input,omitempty"`
 	InputPath        string            `json:"inputPath,omitempty"`
 	InputTransformer *InputTransformer `json:"inputTransformer,omitempty"`
+	RetryPolicy      *RetryPolicy      `json:"retryPolicy,omitempty"`
+}
+
+// RetryPolicy bounds the retries of one target's deliveries, as
+// EventBridge's target RetryPolicy does (defaults: 185 attempts, 24 h).
+type RetryPolicy struct {
+	MaximumRetryAttempts     *int `json:"maximumRetryAttempts,omitempty"`     // 0..185
+	MaximumEventAgeInSeconds *int `json:"maximumEventAgeInSeconds,omitempty"` // 60..86400
 }
 
 // InputTransformer builds a target's input from parts of the event:
@@ -341,6 +349,14 @@ func (b *Bus) checkTarget(t Target) error {
 	if tr := t.InputTransformer; tr != nil {
 		if err := checkTransformer(tr); err != nil {
 			return errorf(ErrInvalid, "Target %s: InputTransformer is not valid: %v", t.ID, err)
+		}
+	}
+	if rp := t.RetryPolicy; rp != nil {
+		if n := rp.MaximumRetryAttempts; n != nil && (*n < 0 || *n > 185) {
+			return errorf(ErrInvalid, "1 validation error detected: Value '%d' at 'targets.member.retryPolicy.maximumRetryAttempts' failed to satisfy constraint: Member must have value between 0 and 185", *n)
+		}
+		if n := rp.MaximumEventAgeInSeconds; n != nil && (*n < 60 || *n > 86400) {
+			return errorf(ErrInvalid, "1 validation error detected: Value '%d' at 'targets.member.retryPolicy.maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value between 60 and 86400", *n)
 		}
 	}
 	if _, err := b.targetKind(t.ARN); err != nil {

@@ -280,6 +280,9 @@ func (h *Handler) putTargets(ctx context.Context, body []byte) (any, error) {
 		if tr := t.InputTransformer; tr != nil {
 			ts[i].InputTransformer = &evbus.InputTransformer{InputPathsMap: tr.InputPathsMap, InputTemplate: tr.InputTemplate}
 		}
+		if rp := t.RetryPolicy; rp != nil {
+			ts[i].RetryPolicy = &evbus.RetryPolicy{MaximumRetryAttempts: rp.MaximumRetryAttempts, MaximumEventAgeInSeconds: rp.MaximumEventAgeInSeconds}
+		}
 	}
 	failed, err := h.bus.PutTargets(ctx, in.EventBusName, in.Rule, ts)
 	if err != nil {
@@ -354,6 +357,9 @@ func (h *Handler) listTargetsByRule(ctx context.Context, body []byte) (any, erro
 		w := target{Id: t.ID, Arn: t.ARN, RoleArn: t.RoleARN, Input: t.Input, InputPath: t.InputPath}
 		if tr := t.InputTransformer; tr != nil {
 			w.InputTransformer = &inputTransformer{InputPathsMap: tr.InputPathsMap, InputTemplate: tr.InputTemplate}
+		}
+		if rp := t.RetryPolicy; rp != nil {
+			w.RetryPolicy = &retryPolicy{MaximumRetryAttempts: rp.MaximumRetryAttempts, MaximumEventAgeInSeconds: rp.MaximumEventAgeInSeconds}
 		}
 		out.Targets = append(out.Targets, w)
 	}

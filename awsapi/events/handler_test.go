@@ -157,3 +157,30 @@ func TestPutEventsTask(t *testing.T) {
 		t.Errorf("no entries: %v", err)
 	}
 }
+
+func TestListRulesPages(t *testing.T) {
+	h, _ := newHandler(t, Config{})
+	for _, name := range []string{"c", "a", "b"} {
+		if status, code, body := call(t, h, "PutRule", `{"Name":"`+name+`","EventPattern":"{\"source\":[\"x\"]}"}`); status != 200 {
+			t.Fatalf("%s %s", code, body)
+		}
+	}
+	var names []string
+	token := ""
+	for range 3 {
+		_, _, body := call(t, h, "ListRules", `{"Limit":2,"NextToken":"`+token+`"}`)
+		var out listRulesOutput
+		if err := json.Unmarshal([]byte(body), &out); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range out.Rules {
+			names = append(names, r.Name)
+		}
+		if token = out.NextToken; token == "" {
+			break
+		}
+	}
+	if strings.Join(names, ",") != "a,b,c" {
+		t.Errorf("pages gave %v, want a,b,c", names)
+	}
+}

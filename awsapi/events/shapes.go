@@ -70,6 +70,12 @@ type target struct {
 	Input            string            `json:",omitempty"`
 	InputPath        string            `json:",omitempty"`
 	InputTransformer *inputTransformer `json:",omitempty"`
+	RetryPolicy      *retryPolicy      `json:",omitempty"`
+}
+
+type retryPolicy struct {
+	MaximumRetryAttempts     *int `json:",omitempty"`
+	MaximumEventAgeInSeconds *int `json:",omitempty"`
 }
 
 type putTargetsInput struct {
