@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	awsevents "github.com/edgecd/edgecd/awsapi/events"
@@ -43,9 +44,9 @@ func (n *Node) newEvents(g *gateway) (*nodeEvents, error) {
 
 // flowOptions adds the bus's task integration and status events to o.
 func (ev *nodeEvents) flowOptions(o flow.Options) flow.Options {
-	if o.Tasks == nil {
-		o.Tasks = map[string]flow.TaskFunc{}
-	}
+	tasks := make(map[string]flow.TaskFunc, len(o.Tasks)+1) // not the caller's map
+	maps.Copy(tasks, o.Tasks)
+	o.Tasks = tasks
 	o.Tasks[awsevents.TaskResource] = func(ctx context.Context, t flow.Task) (json.RawMessage, error) {
 		return ev.tasks.PutEventsTask(ctx, t.Parameters)
 	}
