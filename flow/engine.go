@@ -124,6 +124,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.mu.Lock()
 	e.runCtx = ctx
 	e.mu.Unlock()
+	if err := e.indexOldExecutions(ctx); err != nil && ctx.Err() == nil {
+		// Listing then misses old executions; everything else works.
+		e.log.Error("flow: indexing executions by start time", "err", err)
+	}
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); e.commitLoop(ctx) }()

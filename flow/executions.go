@@ -102,36 +102,6 @@ func (e *Engine) Execution(ctx context.Context, arn string) (Execution, error) {
 	return x.Execution, nil
 }
 
-// Executions lists a machine's executions in ARN order after the ARN after,
-// only those with the given status unless it is empty.
-func (e *Engine) Executions(ctx context.Context, machineARN string, status asl.Status, after string, limit int) ([]Execution, error) {
-	prefix := executionPrefix(machineARN)
-	var out []Execution
-	for {
-		recs, err := e.kv.list(ctx, kindExecution, store.Query{Prefix: prefix, After: after, Limit: 200})
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range recs {
-			var x execRecord
-			if err := json.Unmarshal(r.Body, &x); err != nil {
-				return nil, fmt.Errorf("decode execution %s: %w", r.ID, err)
-			}
-			if status != "" && x.Status != status {
-				continue
-			}
-			out = append(out, x.Execution)
-			if limit > 0 && len(out) == limit {
-				return out, nil
-			}
-		}
-		if len(recs) < 200 {
-			return out, nil
-		}
-		after = recs[len(recs)-1].ID
-	}
-}
-
 // History returns up to limit history events (the GetExecutionHistory
 // HistoryEvent shape) after the event id after, newest first if reverse
 // (then after counts down; 0 means from the end).

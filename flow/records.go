@@ -15,7 +15,9 @@ import (
 //
 //	flow.machine    <state machine ARN>
 //	flow.execution  <execution ARN>  (a machine's executions share a prefix)
-//	flow.event      <execution ARN>/<event id, 10 digits>
+//	flow.event      <execution ARN>/<last event id, 10 digits>  (events.go)
+//	flow.bystart    <machine ARN>/<inverted start ns>/<name>   (listing.go)
+//	flow.status     <seq ns>/<execution ARN>/<status>           (status.go)
 //	flow.timer      <due time, unix ns, 20 digits>/<execution ARN>/<timer id>
 //	flow.task       <execution ARN>/<task id>   (outstanding tasks)
 //	flow.token      <task token>

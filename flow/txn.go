@@ -324,6 +324,9 @@ func (t *txn) start(ctx context.Context, req *startReq) (Execution, error) {
 		State:  state,
 	}}
 	t.execs[arn] = x
+	if err := t.indexStart(ctx, x.rec.Execution); err != nil {
+		return Execution{}, fatal(err)
+	}
 	if err := t.statusChanged(ctx, x.rec.Execution); err != nil {
 		return Execution{}, fatal(err)
 	}
