@@ -23,7 +23,7 @@ import (
 // harness is a pipeline service on a real store, flow engine and event
 // bus, with a local git repository and a webhook sink.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *Service
 	engine *flow.Engine
 	bus    *events.Bus
@@ -55,7 +55,7 @@ artifacts:
     - '**/*'
 `
 
-func newHarness(t *testing.T, definition string) *harness {
+func newHarness(t testing.TB, definition string) *harness {
 	t.Helper()
 	h := &harness{t: t, repo: filepath.Join(t.TempDir(), "repo")}
 	h.hook = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

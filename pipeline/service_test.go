@@ -15,7 +15,7 @@ import (
 	"github.com/edgecd/edgecd/events"
 )
 
-func readDefinition(t *testing.T, name string) string {
+func readDefinition(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {
