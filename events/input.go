@@ -116,6 +116,7 @@ func checkTransformer(tr *InputTransformer) error {
 	if len(tr.InputPathsMap) > 100 {
 		return errors.New("InputPathsMap has more than 100 entries")
 	}
+	sample := map[string]json.RawMessage{}
 	for k, p := range tr.InputPathsMap {
 		if reserved[k] {
 			return fmt.Errorf("%s is a reserved placeholder", k)
@@ -123,8 +124,15 @@ func checkTransformer(tr *InputTransformer) error {
 		if _, err := parsePath(p); err != nil {
 			return fmt.Errorf("path %s (%q): %v", k, p, err)
 		}
+		sample[k] = json.RawMessage(`"x"`)
 	}
-	return nil
+	for k := range reserved {
+		sample[k] = json.RawMessage(`"x"`)
+	}
+	// Fill it once with sample values so that a template that can never
+	// give JSON is refused now rather than at every delivery.
+	_, err := render(tr, sample)
+	return err
 }
 
 // transform fills the template: <name> inside a JSON string is replaced by
@@ -146,7 +154,11 @@ func transform(tr *InputTransformer, raw []byte, d *delivery) (json.RawMessage, 
 	vals["aws.events.event.ingestion-time"] = str(d.Event.Time)
 	vals["aws.events.event"] = raw
 	vals["aws.events.event.json"] = raw
+	return render(tr, vals)
+}
 
+// render fills tr's template with vals (by placeholder name).
+func render(tr *InputTransformer, vals map[string]json.RawMessage) (json.RawMessage, error) {
 	tpl := tr.InputTemplate
 	// A template that is not JSON (an object, array or string) is plain
 	// text: every value goes in as text, and the result is sent as a JSON
@@ -184,7 +196,7 @@ func transform(tr *InputTransformer, raw []byte, d *delivery) (json.RawMessage, 
 		return json.Marshal(string(res))
 	}
 	if !json.Valid(res) {
-		return nil, fmt.Errorf("the filled InputTemplate is not valid JSON: %.200s", res)
+		return nil, fmt.Errorf("InputTemplate does not give valid JSON once filled (%.200s); put text placeholders inside quotes", res)
 	}
 	return res, nil
 }

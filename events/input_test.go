@@ -48,3 +48,23 @@ func TestParsePathErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckTransformerRefusesTemplatesThatCannotBeJSON(t *testing.T) {
+	tests := []struct {
+		tpl string
+		ok  bool
+	}{
+		{`{"s": <s>}`, true},
+		{`{"s": "<s>"}`, true},
+		{`plain <s>`, true},
+		{`{"s": <s>`, false},
+		{`{"s": x<s>}`, false},
+		{`[<s>, <aws.events.rule-name>]`, true},
+	}
+	for _, tt := range tests {
+		err := checkTransformer(&InputTransformer{InputPathsMap: map[string]string{"s": "$.detail"}, InputTemplate: tt.tpl})
+		if (err == nil) != tt.ok {
+			t.Errorf("checkTransformer(%s) = %v, want ok=%v", tt.tpl, err, tt.ok)
+		}
+	}
+}
