@@ -22,14 +22,14 @@ type hookEvent struct {
 	Detail     json.RawMessage `json:"detail"`
 }
 
-type cliResult struct{ out, errOut string }
+type eventsCLIResult struct{ out, errOut string }
 
-// parallel runs independent aws commands at once (each CLI start costs
+// awsInParallel runs independent aws commands at once (each CLI start costs
 // seconds on a busy machine) and fails the test if any fails, unless it is
 // listed in mayFail.
-func (p *proc) parallel(cmds [][]string, mayFail ...int) []cliResult {
+func (p *proc) awsInParallel(cmds [][]string, mayFail ...int) []eventsCLIResult {
 	p.t.Helper()
-	res := make([]cliResult, len(cmds))
+	res := make([]eventsCLIResult, len(cmds))
 	errs := make([]error, len(cmds))
 	var wg sync.WaitGroup
 	for i, c := range cmds {
@@ -96,7 +96,7 @@ func TestEventBridgeWithTheCLI(t *testing.T) {
 	watch := `{"$or":[{"source":["aws.states"],"detail":{"status":["SUCCEEDED"]}},{"source":["edgecd.cleanup"]}]}`
 	event := `{"id":"1","source":"edgecd.pipeline","detail-type":"CodePipeline Action Execution State Change","account":"000000000000",` +
 		`"time":"2026-11-23T10:00:00Z","region":"us-east-1","resources":[],"detail":{"stage":"Approve","action":"Approve","state":"FAILED"}}`
-	res := p.parallel([][]string{
+	res := p.awsInParallel([][]string{
 		{"stepfunctions", "create-state-machine", "--name", "cleanup", "--definition", "file://" + def, "--role-arn", sfnRole, "--output", "json"},
 		{"events", "put-rule", "--name", "purge", "--event-pattern", purge, "--output", "json"},
 		{"events", "put-rule", "--name", "watch", "--event-pattern", watch},
@@ -119,7 +119,7 @@ func TestEventBridgeWithTheCLI(t *testing.T) {
 		t.Errorf("a bad pattern: %q, want InvalidEventPatternException", bad)
 	}
 
-	p.parallel([][]string{
+	p.awsInParallel([][]string{
 		{"events", "put-targets", "--rule", "purge", "--targets", jsonString([]map[string]string{{"Id": "cleanup", "Arn": m.StateMachineArn}, {"Id": "hook", "Arn": hook.URL + "/purge"}})},
 		{"events", "put-targets", "--rule", "watch", "--targets", jsonString([]map[string]string{{"Id": "hook", "Arn": hook.URL + "/watch"}})},
 	})
