@@ -340,3 +340,37 @@ func (b *Bus) attempt(ctx context.Context, c claimed) *store.Entry {
 	}
 	return &store.Entry{ID: outboxKey(next, &d), Body: body}
 }
+
+// Delivery is a delivery still to make, as Outbox reports it: what is
+// stuck, where, and why.
+type Delivery struct {
+	EventID   string
+	Rule      string
+	TargetID  string
+	TargetARN string
+	Due       time.Time
+	Attempts  int
+	LastError string
+	Leased    bool // a node is making it now (Owner)
+	Owner     string
+}
+
+// Outbox lists up to limit waiting deliveries (0: all), soonest first.
+func (b *Bus) Outbox(ctx context.Context, limit int) ([]Delivery, error) {
+	es, err := b.listOutbox(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Delivery, 0, len(es))
+	for _, e := range es {
+		var d delivery
+		if json.Unmarshal(e.Body, &d) != nil {
+			continue
+		}
+		out = append(out, Delivery{
+			EventID: d.Event.ID, Rule: d.Rule, TargetID: d.Target.ID, TargetARN: d.Target.ARN,
+			Due: dueOf(e.ID), Attempts: d.Attempts, LastError: d.LastErr, Leased: d.Owner != "", Owner: d.Owner,
+		})
+	}
+	return out, nil
+}
