@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/edgecd/edgecd/flow"
@@ -233,6 +234,18 @@ func summarize(kind string, out map[string]string) string {
 	switch kind {
 	case spec.KindSourceGit:
 		return out["CommitId"] + " " + out["CommitMessage"]
+	case spec.KindBuild:
+		var vars []string
+		for k, v := range out {
+			if k != "ArtifactsDir" && k != "ArtifactFiles" {
+				vars = append(vars, k+"="+v)
+			}
+		}
+		sort.Strings(vars)
+		if n := out["ArtifactFiles"]; n != "" {
+			vars = append([]string{n + " artifact files"}, vars...)
+		}
+		return strings.Join(vars, " ")
 	case spec.KindDeploy:
 		return "deployed to s3://" + out["Bucket"] + "/" + out["Prefix"]
 	case spec.KindReleaseStage:

@@ -69,7 +69,7 @@ func (e *apiError) Error() string {
 	case "AccessDeniedException":
 		hint = "\nnext: use a key whose policy allows codepipeline:* on this pipeline"
 	case "PipelineNotFoundException":
-		hint = "\nnext: create it with `edgecd pipeline create edgecd.pipeline.yaml`, or list them with `edgecd pipeline list`"
+		hint = "\nnext: create it with `edgecd pipeline create edgecd.pipeline.yaml`"
 	case "ApprovalAlreadyCompletedException":
 		hint = "\nnext: see what the run is doing with `edgecd pipeline status RUN`"
 	}
