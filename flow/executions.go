@@ -95,11 +95,13 @@ func (e *Engine) Execution(ctx context.Context, arn string) (Execution, error) {
 	if err != nil {
 		return Execution{}, err
 	}
-	var x execRecord
+	// The summary only: the interpreter state in the record is skipped,
+	// not decoded.
+	var x Execution
 	if err := json.Unmarshal(body, &x); err != nil {
 		return Execution{}, fmt.Errorf("decode execution %s: %w", arn, err)
 	}
-	return x.Execution, nil
+	return x, nil
 }
 
 // History returns up to limit history events (the GetExecutionHistory
