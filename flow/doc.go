@@ -12,7 +12,8 @@
 // Group commits keep throughput from collapsing to one fsync per step.
 //
 // Records (see records.go): an execution record holds the interpreter state;
-// history events are append-only records <execution ARN>/<event id>;
+// history events are append-only rows, one per execution per transaction
+// (events.go); a start-time index lists executions newest first;
 // timers are records keyed by due time, so the due ones are a prefix scan;
 // an outstanding task is a record with a dispatch lease (owner node and
 // expiry); a task token maps to its task.
@@ -34,6 +35,12 @@
 // a resource ARN, SDKFunc for arn:aws:states:::aws-sdk:<service>:<action>,
 // and the built-in arn:aws:states:::http:invoke and
 // arn:aws:states:::states:startExecution[.sync[:2]|.waitForTaskToken].
+//
+// Status changes (Options.OnStatus: RUNNING, then SUCCEEDED, FAILED,
+// TIMED_OUT or ABORTED) leave through an outbox written in the same
+// transaction and delivered at least once by a goroutine of their own.
+// Package flow/awssdk serves the aws-sdk:cloudfront, s3 and ssm resources
+// with edgecd's own API handlers.
 //
 // Clock and randomness are injected (Options.Clock, Random, Jitter) so tests
 // drive waits, back-offs and timeouts without sleeping. RunLocal runs a
