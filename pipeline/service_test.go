@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/edgecd/edgecd/events"
+	"github.com/edgecd/edgecd/flow"
 )
 
 func readDefinition(t testing.TB, name string) string {
@@ -250,4 +251,72 @@ func TestUnansweredApprovalTimesOutAsAFailedAction(t *testing.T) {
 	h.waitEvent("approval action FAILED after the timeout", func(ev events.Event, d map[string]any) bool {
 		return ev.DetailType == typeAction && d["action"] == "Approve" && d["state"] == "FAILED"
 	})
+}
+
+func TestStopAbandonsTheWaitingApprovalAndStartsTheQueuedRun(t *testing.T) {
+	h := newHarness(t, readDefinition(t, "build-approve.yaml"))
+	ctx := context.Background()
+	first, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitRun(first.ID, "waiting for approval", waitingApproval)
+	next, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.svc.Stop(ctx, "demo", first.ID, "wrong branch"); err != nil {
+		t.Fatal(err)
+	}
+	r := h.waitRun(first.ID, "Stopped", func(r Run) bool { return r.Status == StatusStopped })
+	if _, ap := r.action("Approve", "Approve"); ap.Status != "Abandoned" || ap.Token != "" {
+		t.Fatalf("approval of a stopped run = %+v, want Abandoned without a token", ap)
+	}
+	h.waitRun(next.ID, "started after the stop", waitingApproval)
+	if _, _, err := h.svc.Decide(ctx, Decision{Run: first.ID, Result: Approved, By: "x"}); !errors.Is(err, ErrNotWaiting) {
+		t.Fatalf("approving a stopped run: %v, want ErrNotWaiting", err)
+	}
+}
+
+func TestStepFunctionsActionRunsTheMachineAndReturnsItsOutput(t *testing.T) {
+	def := `name: sfn
+sources:
+  - {name: app, repo: REPO, branch: main, trigger: manual}
+stages:
+  - name: Source
+    actions:
+      - {name: Checkout, kind: source.git}
+  - name: Configure
+    actions:
+      - name: Configure
+        kind: stepfunctions
+        namespace: Configure
+        with:
+          state_machine: configure
+          input: '{"version": "#{codepipeline.PipelineExecutionId}"}'
+  - name: Check
+    actions:
+      - name: Notify
+        kind: http
+        with:
+          url: HOOK
+          body: '#{Configure.Output}'
+`
+	h := newHarness(t, def)
+	ctx := context.Background()
+	arn := "arn:aws:states:us-east-1:000000000000:stateMachine:configure"
+	machine := `{"StartAt":"Set","States":{"Set":{"Type":"Pass","Parameters":{"Staging.$":"States.Format('staged {}', $.version)"},"End":true}}}`
+	if _, err := h.engine.CreateMachine(ctx, flow.Machine{ARN: arn, Name: "configure", Definition: machine, RoleArn: "arn:aws:iam::000000000000:role/r"}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := h.svc.Start(ctx, StartRequest{Pipeline: "sfn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := h.waitRun(run.ID, "Succeeded", func(r Run) bool { return r.Done() })
+	_, a := r.action("Configure", "Configure")
+	if r.Status != StatusSucceeded || a.Outputs["Status"] != "SUCCEEDED" || !strings.HasPrefix(a.Outputs["ExecutionArn"], "arn:aws:states:us-east-1:000000000000:execution:configure:") {
+		t.Fatalf("run %s, action %+v", r.Status, a)
+	}
+	h.waitPosts(`{"Staging":"staged `+run.ID+`"}`, 1)
 }
