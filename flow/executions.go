@@ -22,12 +22,21 @@ func (e *Engine) Start(ctx context.Context, machineARN, name string, in json.Raw
 			return Execution{}, err
 		}
 	}
-	return e.submit(ctx, &input{start: &startReq{machine: machineARN, name: name, input: in}})
+	req, err := e.resolveStart(ctx, machineARN)
+	if err != nil {
+		return Execution{}, err
+	}
+	req.name, req.input = name, in
+	return e.submit(ctx, &input{start: req})
 }
 
 // StartSync starts an execution of an EXPRESS machine and waits for its end.
 func (e *Engine) StartSync(ctx context.Context, machineARN, name string, in json.RawMessage) (Execution, error) {
-	m, err := e.Machine(ctx, machineARN)
+	base, _, err := SplitQualified(machineARN)
+	if err != nil {
+		return Execution{}, err
+	}
+	m, err := e.Machine(ctx, base)
 	if err != nil {
 		return Execution{}, err
 	}

@@ -44,6 +44,10 @@ type Machine struct {
 	// Version is the store version of the record: 1 on creation, +1 per
 	// update. Executions remember the version they started with.
 	Version int64 `json:"-"`
+	// LastVersion is the number of the last published version;
+	// PublishedRevision the record version it was published at.
+	LastVersion       int64 `json:"lastVersion,omitempty"`
+	PublishedRevision int64 `json:"publishedRevision,omitempty"`
 }
 
 // Execution is an execution as DescribeExecution shows it.
@@ -61,6 +65,10 @@ type Execution struct {
 	Cause          string          `json:"cause,omitempty"`
 	Start          time.Time       `json:"start"`
 	Stop           time.Time       `json:"stop,omitzero"`
+	// VersionARN and AliasARN are set when the start named a version or
+	// an alias.
+	VersionARN string `json:"versionArn,omitempty"`
+	AliasARN   string `json:"aliasArn,omitempty"`
 }
 
 // execRecord is the stored execution: the summary plus the interpreter's

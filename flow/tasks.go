@@ -114,11 +114,15 @@ func (t *txn) startChild(ctx context.Context, x *execState, tr taskRecord, key s
 		if json.Unmarshal(input, &s) == nil {
 			input = json.RawMessage(s) // Input given as a JSON string
 		}
-		req := &startReq{machine: p.StateMachineArn, name: p.Name, input: input}
-		if mode != "" {
-			req.parent = &parentTask{Exec: x.rec.ARN, TaskID: tr.TaskID, Mode: mode}
+		// A version or alias ARN names the revision to run.
+		var req *startReq
+		if req, err = t.e.resolveStart(ctx, p.StateMachineArn); err == nil {
+			req.name, req.input = p.Name, input
+			if mode != "" {
+				req.parent = &parentTask{Exec: x.rec.ARN, TaskID: tr.TaskID, Mode: mode}
+			}
+			child, err = t.start(ctx, req)
 		}
-		child, err = t.start(ctx, req)
 	}
 	if err != nil && isFatal(err) {
 		return err

@@ -264,13 +264,26 @@ func (t *txn) step(ctx context.Context, x *execState, ev asl.Event) error {
 // startReq asks for a new execution.
 type startReq struct {
 	machine string
-	name    string
-	input   json.RawMessage
-	parent  *parentTask
+	// revision pins the machine record version (a published version);
+	// 0 runs the latest.
+	revision   int64
+	versionARN string
+	aliasARN   string
+	name       string
+	input      json.RawMessage
+	parent     *parentTask
 }
 
 func (t *txn) start(ctx context.Context, req *startReq) (Execution, error) {
-	mr, err := t.tx.Get(ctx, kindMachine, req.machine)
+	var (
+		mr  store.Record
+		err error
+	)
+	if req.revision > 0 {
+		mr, err = t.e.st.GetVersion(ctx, kindMachine, req.machine, req.revision)
+	} else {
+		mr, err = t.tx.Get(ctx, kindMachine, req.machine)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return Execution{}, fmt.Errorf("%w: %s", ErrMachineNotFound, req.machine)
 	}
@@ -318,7 +331,7 @@ func (t *txn) start(ctx context.Context, req *startReq) (Execution, error) {
 	x := &execState{rec: execRecord{
 		Execution: Execution{
 			ARN: arn, Machine: m.ARN, MachineVersion: mr.Version, Name: name, Type: m.Type, RoleArn: m.RoleArn,
-			Status: asl.Running, Input: input, Start: t.now,
+			Status: asl.Running, Input: input, Start: t.now, VersionARN: req.versionARN, AliasARN: req.aliasARN,
 		},
 		Parent: req.parent,
 		State:  state,
