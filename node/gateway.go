@@ -94,6 +94,10 @@ func guessService(r *http.Request) string {
 		return "ssm"
 	case strings.HasPrefix(t, "AWSStepFunctions."):
 		return "states"
+	case strings.HasPrefix(t, "AWSEvents."):
+		return "events"
+	case strings.HasPrefix(t, "CodePipeline_20150709."):
+		return "codepipeline"
 	case strings.HasPrefix(r.URL.Path, "/2020-05-31/"):
 		return "cloudfront"
 	}
@@ -102,7 +106,7 @@ func guessService(r *http.Request) string {
 
 func protoFor(r *http.Request) protocol {
 	switch guessService(r) {
-	case "ssm":
+	case "ssm", "events", "codepipeline":
 		return json11
 	case "states":
 		return json10
