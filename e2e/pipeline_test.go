@@ -203,6 +203,9 @@ func TestPipelineReleasesApprovesRejectsAndSurvivesKill9(t *testing.T) {
 	if s := jsonString(state); !strings.Contains(s, `"ActionName":"Approve","LatestExecution":{"Status":"InProgress","Token":"`) {
 		t.Fatalf("aws codepipeline get-pipeline-state does not show the approval waiting with its token: %s", s)
 	}
+	if logs := p.run("edgecd", "pipeline", "logs", run1.ID); !strings.Contains(logs, "built site 1.0.0") || !strings.Contains(logs, "==> Configure / Stage") {
+		t.Fatalf("edgecd pipeline logs lacks the build's output or the stage step:\n%s", logs)
+	}
 	p.run("edgecd", "pipeline", "approve", run1.ID, "--comment", "looks good")
 	waitRun(t, p, first, "Succeeded", func(r runView) bool { return r.Status == "Succeeded" })
 	serves("approve 1.0.0", "Sample site 1.0.0")
