@@ -32,6 +32,9 @@ var errorCodes = []struct {
 	{flow.ErrInvalidInput, "InvalidExecutionInput"},
 	{flow.ErrInvalidOutput, "InvalidOutput"},
 	{flow.ErrNotExpress, "StateMachineTypeNotSupported"},
+	{flow.ErrResourceNotFound, "ResourceNotFound"},
+	{flow.ErrConflict, "ConflictException"},
+	{flow.ErrInvalidRouting, "ValidationException"},
 }
 
 func (h *Handler) wireError(operation string, err error) error {
@@ -68,4 +71,3 @@ func isAuthError(err error) bool {
 	var coded interface{ ErrorCode() string }
 	return errors.As(err, &coded)
 }
-

@@ -25,7 +25,8 @@ func (h *Handler) readStart(ctx context.Context, body []byte, action string) (st
 	if err := required("stateMachineArn", in.StateMachineArn); err != nil {
 		return in, err
 	}
-	if err := flow.CheckMachineARN(in.StateMachineArn); err != nil {
+	// A version or alias ARN starts that version.
+	if _, _, err := flow.SplitQualified(in.StateMachineArn); err != nil {
 		return in, err
 	}
 	if in.Name != "" {
@@ -96,6 +97,12 @@ func describe(x flow.Execution, data bool) map[string]any {
 	}
 	if x.Cause != "" {
 		out["cause"] = x.Cause
+	}
+	if x.VersionARN != "" {
+		out["stateMachineVersionArn"] = x.VersionARN
+	}
+	if x.AliasARN != "" {
+		out["stateMachineAliasArn"] = x.AliasARN
 	}
 	return out
 }

@@ -74,6 +74,14 @@ func New(e *flow.Engine, cfg Config) *Handler {
 		"SendTaskFailure":                  h.sendTaskFailure,
 		"SendTaskHeartbeat":                h.sendTaskHeartbeat,
 		"TestState":                        h.testState,
+		"PublishStateMachineVersion":       h.publishStateMachineVersion,
+		"ListStateMachineVersions":         h.listStateMachineVersions,
+		"DeleteStateMachineVersion":        h.deleteStateMachineVersion,
+		"CreateStateMachineAlias":          h.createStateMachineAlias,
+		"DescribeStateMachineAlias":        h.describeStateMachineAlias,
+		"UpdateStateMachineAlias":          h.updateStateMachineAlias,
+		"DeleteStateMachineAlias":          h.deleteStateMachineAlias,
+		"ListStateMachineAliases":          h.listStateMachineAliases,
 	}
 	return h
 }

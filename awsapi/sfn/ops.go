@@ -31,6 +31,8 @@ func (h *Handler) createStateMachine(ctx context.Context, c Caller, body []byte)
 		Type                 string          `json:"type"`
 		LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
 		TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
+		Publish              bool            `json:"publish"`
+		VersionDescription   string          `json:"versionDescription"`
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -52,7 +54,25 @@ func (h *Handler) createStateMachine(ctx context.Context, c Caller, body []byte)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"stateMachineArn": m.ARN, "creationDate": ts(m.Created)}, nil
+	out := map[string]any{"stateMachineArn": m.ARN, "creationDate": ts(m.Created)}
+	return out, h.publish(ctx, in.Publish, m.ARN, in.VersionDescription, out)
+}
+
+// publish publishes a version after Create/UpdateStateMachine with
+// publish=true and reports its ARN in out.
+func (h *Handler) publish(ctx context.Context, publish bool, arn, description string, out map[string]any) error {
+	if !publish {
+		return nil
+	}
+	if err := h.authorize(ctx, "states:PublishStateMachineVersion", arn); err != nil {
+		return err
+	}
+	v, err := h.e.PublishVersion(ctx, arn, description, 0)
+	if err != nil {
+		return err
+	}
+	out["stateMachineVersionArn"] = v.ARN
+	return nil
 }
 
 // machineArg reads the stateMachineArn member of a request.
@@ -92,6 +112,29 @@ func describeMachine(m flow.Machine) map[string]any {
 }
 
 func (h *Handler) describeStateMachine(ctx context.Context, c Caller, body []byte) (any, error) {
+	var in struct {
+		StateMachineArn string `json:"stateMachineArn"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if _, q, err := flow.SplitQualified(in.StateMachineArn); err == nil && q != "" {
+		// A version ARN describes the machine as that version published it.
+		if err := h.authorize(ctx, "states:DescribeStateMachine", in.StateMachineArn); err != nil {
+			return nil, err
+		}
+		v, m, err := h.e.Version(ctx, in.StateMachineArn)
+		if err != nil {
+			return nil, err
+		}
+		out := describeMachine(m)
+		out["stateMachineArn"] = v.ARN
+		out["creationDate"] = ts(v.Created)
+		if v.Description != "" {
+			out["description"] = v.Description
+		}
+		return out, nil
+	}
 	arn, err := h.machineArg(ctx, body, "states:DescribeStateMachine")
 	if err != nil {
 		return nil, err
@@ -146,6 +189,8 @@ func (h *Handler) updateStateMachine(ctx context.Context, c Caller, body []byte)
 		RoleArn              *string         `json:"roleArn"`
 		LoggingConfiguration json.RawMessage `json:"loggingConfiguration"`
 		TracingConfiguration json.RawMessage `json:"tracingConfiguration"`
+		Publish              bool            `json:"publish"`
+		VersionDescription   string          `json:"versionDescription"`
 	}
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -156,7 +201,7 @@ func (h *Handler) updateStateMachine(ctx context.Context, c Caller, body []byte)
 	if err := flow.CheckMachineARN(in.StateMachineArn); err != nil {
 		return nil, err
 	}
-	if in.Definition == nil && in.RoleArn == nil && in.LoggingConfiguration == nil && in.TracingConfiguration == nil {
+	if in.Definition == nil && in.RoleArn == nil && in.LoggingConfiguration == nil && in.TracingConfiguration == nil && !in.Publish {
 		return nil, &APIError{Code: "MissingRequiredParameter", Message: "Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified", Status: 400}
 	}
 	if err := h.authorize(ctx, "states:UpdateStateMachine", in.StateMachineArn); err != nil {
@@ -166,7 +211,8 @@ func (h *Handler) updateStateMachine(ctx context.Context, c Caller, body []byte)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"updateDate": ts(m.Updated), "revisionId": strconv.FormatInt(m.Version, 10)}, nil
+	out := map[string]any{"updateDate": ts(m.Updated), "revisionId": strconv.FormatInt(m.Version, 10)}
+	return out, h.publish(ctx, in.Publish, m.ARN, in.VersionDescription, out)
 }
 
 func (h *Handler) deleteStateMachine(ctx context.Context, c Caller, body []byte) (any, error) {
