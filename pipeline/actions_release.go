@@ -95,7 +95,7 @@ func (s *Service) releaseStage(ctx context.Context, a *actionCall) (map[string]s
 		return nil, err
 	}
 	return map[string]string{"StagingDistributionId": res.StagingID, "StagingDomainName": res.StagingDomain, "PolicyId": res.PolicyID,
-		"OriginPath": res.OriginPath, "Version": res.Version}, nil
+		"OriginPath": res.OriginPath, "Version": res.Version, "PrimaryDistributionId": primary}, nil
 }
 
 func (s *Service) releasePromote(ctx context.Context, a *actionCall) (map[string]string, error) {

@@ -128,9 +128,12 @@ type cleanupInput struct {
 }
 
 // installRule ships seed 001's rule with the pipeline: when an approval
-// action of this pipeline fails (rejected, or timed out), abort the
-// release its release.stage action staged. A pipeline without both, or
-// with cleanup.on_reject off, has no rule (an older one is removed).
+// action fails (rejected, or timed out) or any later action fails, abort
+// the release the pipeline's release.stage action staged. The pattern is
+// the seed's own ({"stage": [...], "action": [...], "state": ["FAILED"]}),
+// listing the stages from the first release.stage on and their actions. A
+// pipeline without release.stage, or with cleanup.on_reject off, has no
+// rule (an older one is removed).
 func (s *Service) installRule(ctx context.Context, p *spec.Pipeline) error {
 	if s.opt.Bus == nil {
 		return nil
@@ -140,21 +143,24 @@ func (s *Service) installRule(ctx context.Context, p *spec.Pipeline) error {
 	var in *cleanupInput
 	for _, st := range p.Stages {
 		for _, a := range st.Actions {
-			switch a.Kind {
-			case spec.KindApproval:
-				stages, actions = appendNew(stages, st.Name), appendNew(actions, a.Name)
-			case spec.KindReleaseStage:
-				if in == nil {
-					primary, err := spec.Expand(a.With["primary"], spec.Vars{spec.NamespacePipeline: p.Variables, spec.NamespaceVariables: p.Variables})
-					if err != nil {
-						primary = a.With["primary"] // names an action's output: not known before the run
-					}
-					in = &cleanupInput{Pipeline: p.Name, Primary: primary, Service: p.Name}
+			if a.Kind == spec.KindReleaseStage && in == nil {
+				// The run's own value is used when it has one (a run may
+				// override the variable); this is the fallback.
+				primary, err := spec.Expand(a.With["primary"], spec.Vars{spec.NamespacePipeline: p.Variables, spec.NamespaceVariables: p.Variables})
+				if err != nil {
+					primary = ""
 				}
+				in = &cleanupInput{Pipeline: p.Name, Primary: primary, Service: p.Name}
+			}
+		}
+		if in != nil {
+			stages = append(stages, st.Name)
+			for _, a := range st.Actions {
+				actions = appendNew(actions, a.Name)
 			}
 		}
 	}
-	if !p.Cleanup.OnReject || in == nil || len(stages) == 0 || strings.Contains(in.Primary, "#{") {
+	if !p.Cleanup.OnReject || in == nil {
 		if _, err := s.opt.Bus.Rule(ctx, "", name); err == nil {
 			return s.opt.Bus.DeleteRule(ctx, "", name)
 		}
@@ -167,7 +173,7 @@ func (s *Service) installRule(ctx context.Context, p *spec.Pipeline) error {
 		"detail":      map[string]any{"stage": stages, "action": actions, "state": []string{"FAILED"}},
 	})
 	if _, err := s.opt.Bus.PutRule(ctx, events.Rule{Name: name, EventPattern: string(pattern),
-		Description: "edgecd: abort the staged release of pipeline " + p.Name + " when its approval is rejected or times out (seed 001)"}); err != nil {
+		Description: "edgecd: abort the staged release of pipeline " + p.Name + " when its approval is rejected or times out, or a later action fails (seed 001)"}); err != nil {
 		return err
 	}
 	input, _ := json.Marshal(in)
@@ -192,8 +198,24 @@ func appendNew(s []string, v string) []string {
 // are deleted, and the staging parameter says "deleted".
 func (s *Service) abortTarget(ctx context.Context, ev events.Event, input json.RawMessage) error {
 	var in cleanupInput
-	if err := json.Unmarshal(input, &in); err != nil || in.Primary == "" {
-		return fmt.Errorf("%w: the cleanup target needs {\"primary\": \"<distribution id>\"} as input", events.ErrPermanent)
+	if err := json.Unmarshal(input, &in); err != nil {
+		return fmt.Errorf("%w: the cleanup target's input is not JSON: %v", events.ErrPermanent, err)
+	}
+	var d struct {
+		Run string `json:"execution-id"`
+	}
+	json.Unmarshal(ev.Detail, &d)
+	if r, err := s.Run(ctx, in.Pipeline, d.Run); err == nil {
+		for _, st := range r.Stages {
+			for _, a := range st.Actions {
+				if p := a.Outputs["PrimaryDistributionId"]; a.Kind == spec.KindReleaseStage && p != "" {
+					in.Primary = p
+				}
+			}
+		}
+	}
+	if in.Primary == "" {
+		return fmt.Errorf("%w: no primary distribution to clean up: the run staged nothing and the rule's input names none", events.ErrPermanent)
 	}
 	c, err := s.releaseClient(ctx, in.Service, in.VersionParam, in.StagingParam, nil)
 	if err != nil {
@@ -203,10 +225,7 @@ func (s *Service) abortTarget(ctx context.Context, ev events.Event, input json.R
 	if err := c.Abort(ctx, in.Primary); err != nil {
 		return fmt.Errorf("abort the release staged on %s: %w", in.Primary, err)
 	}
-	var d struct {
-		Run string `json:"execution-id"`
-	}
-	if json.Unmarshal(ev.Detail, &d) == nil && d.Run != "" {
+	if d.Run != "" {
 		s.updateRun(ctx, in.Pipeline, d.Run, func(r *Run) error {
 			r.Summary = strings.TrimPrefix(r.Summary+"; cleanup: staged release aborted, primary untouched", "; ")
 			return nil
