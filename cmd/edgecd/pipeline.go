@@ -182,6 +182,8 @@ func cmdPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 			printRun(stdout, r)
 			return nil
+		} else if looksLikeRunID(what) {
+			return err
 		}
 		var out struct{ Runs []pipeline.Run }
 		if err := api.call(ctx, "EdgecdListRuns", map[string]any{"pipelineName": what, "maxResults": f.limit}, &out); err != nil {
@@ -351,6 +353,11 @@ func firstLineOf(s string) string {
 		s = s[:97] + "..."
 	}
 	return s
+}
+
+// looksLikeRunID: run ids are UUIDs; pipeline names rarely are.
+func looksLikeRunID(s string) bool {
+	return len(s) == 36 && strings.Count(s, "-") == 4
 }
 
 func shortID(c string) string {
