@@ -28,7 +28,7 @@ type Options struct {
 	Version     string
 	Delete      bool // remove remote keys under Prefix that Dir lacks, after all uploads
 	DryRun      bool
-	Concurrency int   // parallel uploads; default 16
+	Concurrency int   // parallel uploads; default DefaultConcurrency
 	PartSize    int64 // multipart part size and threshold; default 8 MiB
 	Rules       []Rule
 	// CacheDir, when set, keeps a local cache of file hashes keyed by
@@ -93,7 +93,7 @@ func Run(ctx context.Context, client *s3.Client, o Options) (*Summary, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if o.Concurrency <= 0 {
-		o.Concurrency = 16
+		o.Concurrency = DefaultConcurrency
 	}
 	if o.PartSize <= 0 {
 		o.PartSize = 8 << 20

@@ -41,7 +41,7 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&profile, "profile", "", "AWS shared-config profile")
 	fs.BoolVar(&del, "delete", false, "delete remote keys under the prefix that DIR does not have (after all uploads)")
 	fs.BoolVar(&dryRun, "dry-run", false, "print the plan, change nothing")
-	fs.IntVar(&concurrency, "concurrency", 16, "parallel uploads")
+	fs.IntVar(&concurrency, "concurrency", deploy.DefaultConcurrency, "parallel uploads")
 	fs.Int64Var(&partMiB, "part-size", 8, "multipart part size in MiB (files above it go multipart)")
 	fs.StringVar(&output, "output", "text", "text or json (a summary)")
 	fs.StringVar(&version, "version", "", `deploy into PREFIX/VERSION/; "auto" derives it from the build (git commit short hash, else a content hash)`)
