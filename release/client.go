@@ -151,12 +151,17 @@ func (c *Client) putParam(ctx context.Context, name, value string) error {
 	return err
 }
 
+// poll is the interval between status checks: Poll, else a second.
+func (c *Client) poll() time.Duration {
+	if c.Poll > 0 {
+		return c.Poll
+	}
+	return time.Second
+}
+
 // waitDeployed polls GetDistribution until every id is Deployed.
 func (c *Client) waitDeployed(ctx context.Context, ids ...string) error {
-	poll := c.Poll
-	if poll == 0 {
-		poll = time.Second
-	}
+	poll := c.poll()
 	for _, id := range ids {
 		for {
 			out, err := c.CloudFront.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(id)})

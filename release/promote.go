@@ -147,7 +147,7 @@ func (c *Client) Invalidate(ctx context.Context, distID string, paths []string, 
 		return id, nil
 	}
 	w := cloudfront.NewInvalidationCompletedWaiter(c.CloudFront, func(o *cloudfront.InvalidationCompletedWaiterOptions) {
-		o.MinDelay = max(c.Poll, time.Millisecond)
+		o.MinDelay = c.poll()
 		o.MaxDelay = 4 * o.MinDelay
 	})
 	return id, w.Wait(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(distID), Id: aws.String(id)}, 15*time.Minute)
