@@ -200,13 +200,23 @@ func TestPipelineReleasesApprovesRejectsAndSurvivesKill9(t *testing.T) {
 		}
 	}
 	p.runJSON(&state, "codepipeline", "get-pipeline-state", "--name", "site")
-	if s := jsonString(state); !strings.Contains(s, `"ActionName":"Approve","LatestExecution":{"Status":"InProgress","Token":"`) {
-		t.Fatalf("aws codepipeline get-pipeline-state does not show the approval waiting with its token: %s", s)
+	token := ""
+	for _, st := range state.StageStates {
+		for _, a := range st.ActionStates {
+			if st.StageName == "Approve" && a.LatestExecution.Status == "InProgress" {
+				token = a.LatestExecution.Token
+			}
+		}
+	}
+	if token == "" {
+		t.Fatalf("aws codepipeline get-pipeline-state does not show the approval waiting with its token: %s", jsonString(state))
 	}
 	if logs := p.run("edgecd", "pipeline", "logs", run1.ID); !strings.Contains(logs, "built site 1.0.0") || !strings.Contains(logs, "==> Configure / Stage") {
 		t.Fatalf("edgecd pipeline logs lacks the build's output or the stage step:\n%s", logs)
 	}
-	p.run("edgecd", "pipeline", "approve", run1.ID, "--comment", "looks good")
+	// Approved with the aws CLI, as on CodePipeline; later ones with edgecd.
+	p.run("aws", "codepipeline", "put-approval-result", "--pipeline-name", "site", "--stage-name", "Approve", "--action-name", "Approve",
+		"--token", token, "--result", "summary=looks good,status=Approved")
 	waitRun(t, p, first, "Succeeded", func(r runView) bool { return r.Status == "Succeeded" })
 	serves("approve 1.0.0", "Sample site 1.0.0")
 
