@@ -50,6 +50,7 @@ func (s *Service) API(cfg APIConfig) *API {
 	a := &API{s: s, cfg: cfg}
 	a.ops = map[string]apiOp{
 		"ListPipelines":          {"codepipeline:ListPipelines", a.listPipelines},
+		"GetPipeline":            {"codepipeline:GetPipeline", a.getPipeline},
 		"GetPipelineState":       {"codepipeline:GetPipelineState", a.getPipelineState},
 		"StartPipelineExecution": {"codepipeline:StartPipelineExecution", a.startPipelineExecution},
 		"ListPipelineExecutions": {"codepipeline:ListPipelineExecutions", a.listPipelineExecutions},
@@ -169,6 +170,48 @@ type nameReq struct {
 	StageName           string `json:"stageName"`
 	ActionName          string `json:"actionName"`
 	MaxResults          int    `json:"maxResults"`
+}
+
+// getPipeline describes a pipeline in CodePipeline's declaration shape;
+// each action's configuration is its with: settings as written.
+func (a *API) getPipeline(ctx context.Context, body []byte) (any, error) {
+	var in nameReq
+	if err := awsjson.Decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := awsjson.Required("name", in.Name); err != nil {
+		return nil, err
+	}
+	if err := a.authorize(ctx, in.Name); err != nil {
+		return nil, err
+	}
+	p, err := a.s.Pipeline(ctx, in.Name)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := a.s.spec(p)
+	if err != nil {
+		return nil, err
+	}
+	stages := []map[string]any{}
+	for _, st := range sp.Stages {
+		actions := []map[string]any{}
+		for _, ac := range st.Actions {
+			cat, provider := category(ac.Kind)
+			act := map[string]any{"name": ac.Name, "runOrder": ac.RunOrder, "configuration": ac.With,
+				"actionTypeId": map[string]string{"category": cat, "owner": "AWS", "provider": provider, "version": "1"}}
+			if ac.Namespace != "" {
+				act["namespace"] = ac.Namespace
+			}
+			actions = append(actions, act)
+		}
+		stages = append(stages, map[string]any{"name": st.Name, "actions": actions})
+	}
+	return map[string]any{
+		"pipeline": map[string]any{"name": p.Name, "version": p.Version, "pipelineType": "V2", "executionMode": "SUPERSEDED",
+			"roleArn": "arn:aws:iam::" + a.s.opt.Account + ":role/edgecd-pipeline", "stages": stages},
+		"metadata": map[string]any{"pipelineArn": a.s.ARN(p.Name), "created": epoch(p.Created), "updated": epoch(p.Updated)},
+	}, nil
 }
 
 func (a *API) getPipelineState(ctx context.Context, body []byte) (any, error) {

@@ -26,6 +26,13 @@ func TestAPIAnswersWithCodePipelineShapesAndCodes(t *testing.T) {
 		}
 		return m, nil
 	}
+	got, err := call("GetPipeline", `{"name":"demo"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(got); !strings.Contains(string(b), `"actionTypeId":{"category":"Approval","owner":"AWS","provider":"Manual","version":"1"}`) {
+		t.Fatalf("GetPipeline = %s, want the approval's CodePipeline action type", b)
+	}
 	started, err := call("StartPipelineExecution", `{"name":"demo"}`)
 	if err != nil {
 		t.Fatal(err)
