@@ -108,7 +108,7 @@ func TestAPIAnswersWithCodePipelineShapesAndCodes(t *testing.T) {
 func FuzzAPICall(f *testing.F) {
 	// StartPipelineExecution and RetryStageExecution are left out: they
 	// run builds, which is not what this fuzzer is about.
-	ops := []string{"ListPipelines", "GetPipelineState", "ListPipelineExecutions", "GetPipelineExecution",
+	ops := []string{"ListPipelines", "GetPipeline", "GetPipelineState", "ListPipelineExecutions", "GetPipelineExecution",
 		"PutApprovalResult", "StopPipelineExecution", "EdgecdValidatePipeline", "EdgecdGetRun",
 		"EdgecdListRuns", "EdgecdGetActionLog", "EdgecdDecide"}
 	slices.Sort(ops)
