@@ -35,9 +35,10 @@ func main() {
 	idle := flag.Int("idle", 300, "executions started one by one for the idle latency")
 	dir := flag.String("dir", "", "data directory (default: a new temporary one, removed after)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the throughput run here")
+	memprofile := flag.String("memprofile", "", "write an allocation profile after the throughput run here")
 	batch := flag.Int("batch", 0, "inputs per transaction at most (flow.Options.MaxBatch; 0: the default)")
 	flag.Parse()
-	if err := run(*n, *c, *tasks, *idle, *batch, *dir, *cpuprofile); err != nil {
+	if err := run(*n, *c, *tasks, *idle, *batch, *dir, *cpuprofile, *memprofile); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/flow:", err)
 		os.Exit(1)
 	}
@@ -71,7 +72,7 @@ func (f *firstCalls) called(exec string) {
 	}
 }
 
-func run(n, c, tasks, idleN, batch int, dir, cpuprofile string) error {
+func run(n, c, tasks, idleN, batch int, dir, cpuprofile, memprofile string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if dir == "" {
@@ -183,6 +184,14 @@ func run(n, c, tasks, idleN, batch int, dir, cpuprofile string) error {
 	wg.Wait()
 	elapsed := time.Since(begin)
 	cpu := cpuTime() - cpu0
+	if memprofile != "" {
+		f, err := os.Create(memprofile)
+		if err != nil {
+			return err
+		}
+		pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%d executions failed, first: %w", len(errs), errs[0])
 	}
