@@ -4,7 +4,7 @@
 // crash wherever it is (building, waiting for approval) for free.
 //
 // Data enters through triggers (Start with pinned commits, the poll loop,
-// a GitHub push webhook), the approval calls (Approve, Reject) and the
+// a GitHub push webhook), approval decisions (Decide) and the
 // CodePipeline-shaped JSON API (API). Actions are flow TaskFuncs (Tasks)
 // that check out sources, run buildspecs, deploy, stage, promote and abort
 // releases through the node's public AWS API. Data leaves as run records in
