@@ -8,7 +8,7 @@
 // CodePipeline-shaped JSON API (API). Actions are flow TaskFuncs (Tasks)
 // that check out sources, run buildspecs, deploy, stage, promote and abort
 // releases through the node's public AWS API. Data leaves as run records in
-// the store (Runs, Run), action logs under the data directory (Logs),
+// the store (Runs, Run), action logs under the data directory (Log),
 // CodePipeline state-change events on the event bus, and whatever the
 // actions did to the CDN.
 package pipeline
