@@ -3,8 +3,10 @@ package flow
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/edgecd/edgecd/asl"
 	"github.com/edgecd/edgecd/store"
@@ -132,4 +134,29 @@ func TestCachedStateYieldsToTheStore(t *testing.T) {
 	got := h.wait(x.ARN)
 	wantStatus(t, got, asl.Aborted)
 	jsonEqual(t, got.Input, `{"v":2}`)
+}
+
+func TestStoredEventsAreTheWireShape(t *testing.T) {
+	at := time.Date(2026, 3, 1, 12, 0, 0, 123_000_000, time.UTC)
+	tests := []asl.HistoryEvent{
+		{ID: 1, Timestamp: at, Type: "ExecutionStarted", DetailsField: "executionStartedEventDetails",
+			Details: map[string]any{"input": `{"k":"é\u2028<"}`, "roleArn": "arn:aws:iam::1:role/r"}},
+		{ID: 7, PreviousEventID: 6, Timestamp: at, Type: "WaitStateAborted"},
+		{ID: 8, PreviousEventID: 7, Timestamp: at, Type: "Odd \"type\"", DetailsField: "x"},
+	}
+	for _, ev := range tests {
+		got, err := appendEvent(nil, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(ev.Wire())
+		var a, b any
+		if err := json.Unmarshal(got, &a); err != nil {
+			t.Fatalf("%s is not JSON: %v", got, err)
+		}
+		json.Unmarshal(want, &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("stored %s, want %s", got, want)
+		}
+	}
 }

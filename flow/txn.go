@@ -357,7 +357,7 @@ func (t *txn) effects(ctx context.Context, x *execState, effects []asl.Effect) e
 		var err error
 		switch ef := ef.(type) {
 		case asl.HistoryEvent:
-			t.events.add(arn, ef.ID, ef.Wire())
+			t.events.add(arn, ef)
 		case asl.ScheduleTask:
 			err = t.schedule(ctx, x, ef)
 		case asl.CancelTask:
