@@ -295,7 +295,8 @@ func TestReleaseInvalidateWaitsUntilViewersGetTheNewFile(t *testing.T) {
 // bucket-policy step: with origin access enforced and a policy that lets
 // only the primary read, a staged version would answer 403; stage adds the
 // staging distribution to the policy, testers get the staged version, and
-// abort takes it out again.
+// abort takes it out again; an abort re-run after stopping half way
+// finishes the cleanup.
 func TestReleaseStageLetsStagingReadABucketThatNamesThePrimary(t *testing.T) {
 	p := startUp(t, t.TempDir(), "--enforce-bucket-policy")
 	primary := p.info.Distributions[0]
@@ -369,5 +370,28 @@ func TestReleaseStageLetsStagingReadABucketThatNamesThePrimary(t *testing.T) {
 	}
 	if code, _, body := p.get(primary.Domain, "/index.html", "aws-cf-cd-env", "staging"); code != 200 || !strings.Contains(body, "v3 App") {
 		t.Fatalf("a tester of the new staging distribution got %d %q", code, firstLine(body))
+	}
+
+	// An abort that stopped half way: the policy is detached from the
+	// primary but still exists, the staging distribution still runs. A
+	// re-run finishes the cleanup.
+	cur, err := cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(primary.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policyID := aws.ToString(cur.DistributionConfig.ContinuousDeploymentPolicyId)
+	cur.DistributionConfig.ContinuousDeploymentPolicyId = aws.String("")
+	if _, err := cf.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(primary.ID), IfMatch: cur.ETag, DistributionConfig: cur.DistributionConfig}); err != nil {
+		t.Fatal(err)
+	}
+	p.run("edgecd", "release", "abort", "--primary", primary.ID)
+	if _, err := cf.GetContinuousDeploymentPolicy(ctx, &cloudfront.GetContinuousDeploymentPolicyInput{Id: aws.String(policyID)}); err == nil {
+		t.Fatalf("the re-run abort left policy %s", policyID)
+	}
+	if _, err := cf.GetDistribution(ctx, &cloudfront.GetDistributionInput{Id: aws.String(fresh.StagingID)}); err == nil {
+		t.Fatalf("the re-run abort left staging %s", fresh.StagingID)
+	}
+	if got := bucketPolicy(); strings.Contains(got, fresh.StagingID) {
+		t.Fatalf("the re-run abort left staging in the bucket policy:\n%s", got)
 	}
 }
