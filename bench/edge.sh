@@ -60,6 +60,9 @@ DOMAIN=$(python3 -c "import json;print(json.load(open('$work/data/up.json'))['di
 ROOT="$work/data/objects/site/1.0.0"
 head -c 1024 /dev/urandom >"$ROOT/bench-1k.bin"
 head -c 102400 /dev/urandom >"$ROOT/bench-100k.bin"
+# The same files on the staging side (origin path /2.0.0), so that viewers
+# the canary draws to staging get the file too, not the SPA fallback page.
+cp "$ROOT"/bench-*.bin "$work/data/objects/site/2.0.0/"
 
 # Switch the demo's policy to a sticky SingleWeight canary when the
 # CloudFront API is there, so the routing decision is on the measured path.

@@ -30,8 +30,8 @@ type entry struct {
 	// the type compresses and the size is in CloudFront's range.
 	compressible bool
 	// heads are the prebuilt response header blocks the fast path sends,
-	// by [Vary sent][encoding+1] (see head.go).
-	heads [2][numEncodings + 1]atomic.Pointer[[]byte]
+	// by [304][Vary sent][encoding+1] (see head.go).
+	heads [2][2][numEncodings + 1]atomic.Pointer[[]byte]
 	// file is a copy of a large body the fast path sends with sendfile;
 	// nil for small bodies and where the system has no memory files.
 	file *bodyFile

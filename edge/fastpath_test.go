@@ -60,21 +60,36 @@ func TestFastPathAnswersLikeNetHTTP(t *testing.T) {
 	}
 	h.put("1.0.0/big.bin", "application/octet-stream", big.String())
 	p, _ := h.staged(headerPolicy)
-	tests := []struct{ name, method, path, extra string }{
-		{"large body (sendfile)", "GET", "/big.bin", ""},
-		{"large body twice, pipelined", "GET", "/big.bin", "\r\nGET /big.bin HTTP/1.1\r\nHost: " + p.DomainName + "\r\n"},
-		{"html", "GET", "/index.html", ""},
-		{"root object", "GET", "/", ""},
-		{"compressible, brotli accepted", "GET", "/app.js", "Accept-Encoding: gzip, br\r\n"},
-		{"compressible, identity", "GET", "/app.js", ""},
-		{"HEAD", "HEAD", "/app.js", "Accept-Encoding: gzip\r\n"},
-		{"staging by header", "GET", "/app.js", "aws-cf-cd-env: staging\r\n"},
+	tests := []struct {
+		name, method, path, extra string
+		fast                      bool // answered by the fast path, not handed over
+	}{
+		{"large body (sendfile)", "GET", "/big.bin", "", true},
+		{"large body twice, pipelined", "GET", "/big.bin", "\r\nGET /big.bin HTTP/1.1\r\nHost: " + p.DomainName + "\r\n", true},
+		{"html", "GET", "/index.html", "", true},
+		{"root object", "GET", "/", "", true},
+		{"compressible, brotli accepted", "GET", "/app.js", "Accept-Encoding: gzip, br\r\n", true},
+		{"compressible, identity", "GET", "/app.js", "", true},
+		{"HEAD", "HEAD", "/app.js", "Accept-Encoding: gzip\r\n", true},
+		{"staging by header", "GET", "/app.js", "aws-cf-cd-env: staging\r\n", true},
+		{"revalidation", "GET", "/app.js", "If-None-Match: {etag}\r\nIf-Modified-Since: Mon, 01 Jan 2001 00:00:00 GMT\r\n", true},
+		{"revalidation of a brotli variant", "GET", "/app.js", "Accept-Encoding: br\r\nIf-None-Match: W/{etag}\r\n", true},
+		{"revalidation, HEAD", "HEAD", "/index.html", "If-None-Match: {etag}\r\n", true},
+		{"changed object", "GET", "/app.js", "If-None-Match: \"0123\"\r\n", false},
+		{"list of tags", "GET", "/app.js", "If-None-Match: \"0123\", {etag}\r\n", false},
+		{"range", "GET", "/app.js", "Range: bytes=2-5\r\n", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := tt.method + " " + tt.path + " HTTP/1.1\r\nHost: " + p.DomainName + "\r\n" + tt.extra + "\r\n"
-			raw(t, addr(h.srv), in, 1) // fill the cache
+			plain := "GET " + tt.path + " HTTP/1.1\r\nHost: " + p.DomainName + "\r\n\r\n"
+			etag := raw(t, addr(h.srv), plain, 1)[0].Header.Get("ETag")
+			in := tt.method + " " + tt.path + " HTTP/1.1\r\nHost: " + p.DomainName + "\r\n" + strings.ReplaceAll(tt.extra, "{etag}", etag) + "\r\n"
+			raw(t, addr(h.srv), in, 1) // fill the cache of the side the request goes to
+			before := h.edge.Stats.FastPath.Load()
 			fast := raw(t, addr(h.srv), in, 1)[0]
+			if got := h.edge.Stats.FastPath.Load() > before; got != tt.fast {
+				t.Fatalf("answered by the fast path: %v, want %v", got, tt.fast)
+			}
 			req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(in)))
 			if err != nil {
 				t.Fatal(err)

@@ -41,7 +41,10 @@ func TestParseRequest(t *testing.T) {
 		{"bare LF inside", "GET / HTTP/1.1\r\nHost: d\nX: y\r\n\r\n", unusual, ""},
 		{"NUL in value", "GET / HTTP/1.1\r\nHost: d\r\nX: a\x00b\r\n\r\n", unusual, ""},
 		{"range", "GET / HTTP/1.1\r\nHost: d\r\nRange: bytes=0-1\r\n\r\n", unusual, ""},
-		{"conditional", "GET / HTTP/1.1\r\nHost: d\r\nIf-None-Match: \"x\"\r\n\r\n", unusual, ""},
+		{"revalidation", "GET / HTTP/1.1\r\nHost: d\r\nIf-None-Match: \"x\"\r\nIf-Modified-Since: Mon, 23 Nov 2026 10:00:00 GMT\r\n\r\n", parsed, "/"},
+		{"If-Modified-Since alone", "GET / HTTP/1.1\r\nHost: d\r\nIf-Modified-Since: Mon, 23 Nov 2026 10:00:00 GMT\r\n\r\n", unusual, ""},
+		{"two If-None-Match", "GET / HTTP/1.1\r\nHost: d\r\nIf-None-Match: \"x\"\r\nIf-None-Match: \"y\"\r\n\r\n", unusual, ""},
+		{"If-Match", "GET / HTTP/1.1\r\nHost: d\r\nIf-Match: \"x\"\r\n\r\n", unusual, ""},
 		{"close", "GET / HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n", unusual, ""},
 		{"upgrade", "GET / HTTP/1.1\r\nHost: d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", unusual, ""},
 		{"bad host", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", unusual, ""},
@@ -94,6 +97,12 @@ func FuzzParseRequest(f *testing.F) {
 		}
 		if got, want := string(req.acceptEncoding), r.Header.Get("Accept-Encoding"); got != want {
 			t.Fatalf("Accept-Encoding %q, net/http %q", got, want)
+		}
+		if got, want := string(req.ifNoneMatch), r.Header.Get("If-None-Match"); got != want {
+			t.Fatalf("If-None-Match %q, net/http %q", got, want)
+		}
+		if r.Header.Get("If-Modified-Since") != "" && req.ifNoneMatch == nil {
+			t.Fatalf("fast path accepted If-Modified-Since without If-None-Match: %q", in)
 		}
 		if got, want := string(req.cookie), r.Header.Get("Cookie"); got != want {
 			t.Fatalf("Cookie %q, net/http %q", got, want)

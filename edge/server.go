@@ -61,6 +61,7 @@ type Stats struct {
 	Errors4xx  [2]atomic.Uint64
 	Errors5xx  [2]atomic.Uint64
 	Hits       atomic.Uint64
+	FastPath   atomic.Uint64 // requests the fast path answered (see Listen)
 	Misses     atomic.Uint64
 	BytesSent  atomic.Uint64
 	Purged     atomic.Uint64
