@@ -39,6 +39,9 @@ type Client struct {
 	// returns is called when the step ends, with its error. A terminal
 	// spinner showing what a command waits for hangs off this.
 	OnStep func(step string) (done func(error))
+	// OnWait, when set, hears what a waiting step last saw ("E1 is
+	// InProgress", "I2 is InProgress"), for the spinner to show.
+	OnWait func(detail string)
 	// Poll is the interval between status checks while waiting.
 	Poll time.Duration
 	// Now is the clock (for caller references); default time.Now.
@@ -168,8 +171,12 @@ func (c *Client) waitDeployed(ctx context.Context, ids ...string) error {
 			if err != nil {
 				return err
 			}
-			if aws.ToString(out.Distribution.Status) == "Deployed" {
+			status := aws.ToString(out.Distribution.Status)
+			if status == "Deployed" {
 				break
+			}
+			if c.OnWait != nil {
+				c.OnWait(id + " is " + status)
 			}
 			select {
 			case <-ctx.Done():

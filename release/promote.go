@@ -150,6 +150,9 @@ func (c *Client) Invalidate(ctx context.Context, distID string, paths []string, 
 		o.MinDelay = c.poll()
 		o.MaxDelay = 4 * o.MinDelay
 	})
+	if c.OnWait != nil {
+		c.OnWait("invalidation " + id + " is " + aws.ToString(out.Invalidation.Status))
+	}
 	return id, w.Wait(ctx, &cloudfront.GetInvalidationInput{DistributionId: aws.String(distID), Id: aws.String(id)}, 15*time.Minute)
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -206,7 +207,7 @@ func newReleaseClient(ctx context.Context, f *releaseFlags, progress io.Writer) 
 	c := release.NewClient(cfg)
 	c.Service = f.service
 	c.VersionParam, c.StagingParam, c.PromotedParam = f.versionParam, f.stagingParam, f.promotedParam
-	c.OnStep = stepReporter(progress)
+	c.OnStep, c.OnWait = stepReporter(progress)
 	return c, nil
 }
 
@@ -214,10 +215,18 @@ func newReleaseClient(ctx context.Context, f *releaseFlags, progress io.Writer) 
 // spinner with the step and its elapsed time (what the command is waiting
 // for), redrawn in place and replaced by a check mark or a cross; in a log,
 // one plain line when a step starts and one when it ends.
-func stepReporter(w io.Writer) func(string) func(error) {
+func stepReporter(w io.Writer) (onStep func(string) func(error), onWait func(string)) {
 	tty := isTerminal(w)
+	var detail atomic.Value // what the current step last saw while waiting
+	detail.Store("")
+	onWait = func(d string) {
+		if old := detail.Swap(d); !tty && old != d {
+			fmt.Fprintf(w, "  %s\n", d) // a log line when the state changes
+		}
+	}
 	return func(step string) func(error) {
 		start := time.Now()
+		detail.Store("")
 		if !tty {
 			fmt.Fprintf(w, "• %s\n", step)
 			return func(err error) {
@@ -235,7 +244,11 @@ func stepReporter(w io.Writer) func(string) func(error) {
 			t := time.NewTicker(100 * time.Millisecond)
 			defer t.Stop()
 			for i := 0; ; i++ {
-				fmt.Fprintf(w, "\r\033[K%c %s (%s)", frames[i%len(frames)], step, elapsed(start))
+				d := detail.Load().(string)
+				if d != "" {
+					d = ": " + d
+				}
+				fmt.Fprintf(w, "\r\033[K%c %s (%s)%s", frames[i%len(frames)], step, elapsed(start), d)
 				select {
 				case <-stop:
 					return
@@ -252,7 +265,7 @@ func stepReporter(w io.Writer) func(string) func(error) {
 			}
 			fmt.Fprintf(w, "\r\033[K%s %s (%s)\n", mark, step, elapsed(start))
 		}
-	}
+	}, onWait
 }
 
 // elapsed is a step's duration as a person reads it: 12ms, 3.4s.
