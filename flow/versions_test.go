@@ -2,6 +2,7 @@ package flow
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -109,4 +110,31 @@ func TestAliasRoutesByWeight(t *testing.T) {
 	if _, err := h.e.AliasByARN(h.ctx, a.ARN); !errors.Is(err, ErrResourceNotFound) {
 		t.Fatalf("deleted alias: %v", err)
 	}
+}
+
+// FuzzSplitQualified: any ARN a client sends splits into a valid machine
+// ARN and a qualifier without a colon, or is refused.
+func FuzzSplitQualified(f *testing.F) {
+	for _, s := range []string{
+		"arn:aws:states:us-east-1:123456789012:stateMachine:site",
+		"arn:aws:states:us-east-1:123456789012:stateMachine:site:3",
+		"arn:aws:states:us-east-1:123456789012:stateMachine:site:prod",
+		"arn:aws:states:us-east-1:123456789012:stateMachine:site:",
+		"arn:aws:states:us-east-1:123456789012:stateMachine::",
+		":stateMachine:",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, arn string) {
+		machine, q, err := SplitQualified(arn)
+		if err != nil {
+			return
+		}
+		if CheckMachineARN(machine) != nil || strings.Contains(q, ":") {
+			t.Fatalf("%q split into %q and %q", arn, machine, q)
+		}
+		if q == "" && machine != arn || q != "" && machine+":"+q != arn {
+			t.Fatalf("%q split into %q and %q, which do not make it up", arn, machine, q)
+		}
+	})
 }
