@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -28,10 +27,7 @@ type DB struct {
 	now     func() time.Time
 	channel string // LISTEN/NOTIFY channel of this schema
 
-	mu      sync.Mutex
-	subs    map[int]chan int64
-	next    int
-	lastPub int64 // the newest revision announced to subscribers
+	notify store.Notifier
 
 	stop       context.CancelFunc
 	listenDone chan struct{}
@@ -77,7 +73,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	db := &DB{w: w, r: r, log: opts.Logger, now: time.Now, subs: map[int]chan int64{}, listenDone: make(chan struct{})}
+	db := &DB{w: w, r: r, log: opts.Logger, now: time.Now, listenDone: make(chan struct{})}
 	if err := db.migrate(ctx); err != nil {
 		db.closePools()
 		return nil, err

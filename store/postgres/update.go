@@ -44,7 +44,7 @@ func (db *DB) Update(ctx context.Context, fn func(context.Context, store.Tx) err
 	if t.seq == 0 {
 		return 0, nil
 	}
-	db.publish(t.rev)
+	db.notify.Publish(t.rev)
 	return t.rev, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,49 +12,7 @@ import (
 // Subscribe implements store.Store. Revisions committed through this DB are
 // announced as soon as they commit; those committed by other nodes arrive
 // by NOTIFY. Deliveries are coalesced and never go backwards.
-func (db *DB) Subscribe() (<-chan int64, func()) {
-	ch := make(chan int64, 1)
-	db.mu.Lock()
-	id := db.next
-	db.next++
-	db.subs[id] = ch
-	db.mu.Unlock()
-	var once sync.Once
-	return ch, func() {
-		once.Do(func() {
-			db.mu.Lock()
-			delete(db.subs, id)
-			db.mu.Unlock()
-			close(ch)
-		})
-	}
-}
-
-// publish announces rev unless a newer one was announced already (a NOTIFY
-// of this node's own commit arrives after the local announcement).
-func (db *DB) publish(rev int64) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if rev <= db.lastPub {
-		return
-	}
-	db.lastPub = rev
-	for _, ch := range db.subs {
-		// Keep only the newest revision: drop a stale pending one.
-		select {
-		case ch <- rev:
-		default:
-			select {
-			case <-ch:
-			default:
-			}
-			select {
-			case ch <- rev:
-			default:
-			}
-		}
-	}
-}
+func (db *DB) Subscribe() (<-chan int64, func()) { return db.notify.Subscribe() }
 
 // listen opens the dedicated notification connection, subscribes to the
 // channel, and then announces the current revision: whatever was committed
@@ -76,7 +33,7 @@ func (db *DB) listen(ctx context.Context) (*pgx.Conn, error) {
 		conn.Close(context.WithoutCancel(ctx))
 		return nil, err
 	}
-	db.publish(rev)
+	db.notify.Publish(rev)
 	return conn, nil
 }
 
@@ -126,6 +83,6 @@ func (db *DB) forward(ctx context.Context, conn *pgx.Conn) error {
 			db.log.Warn("store: ignoring a notification that is not a revision", "channel", n.Channel, "payload", n.Payload)
 			continue
 		}
-		db.publish(rev)
+		db.notify.Publish(rev)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/edgecd/edgecd/store"
@@ -23,9 +22,7 @@ type DB struct {
 	w, r *sql.DB
 	now  func() time.Time
 
-	mu   sync.Mutex
-	subs map[int]chan int64
-	next int
+	notify store.Notifier
 
 	stmts entryStmts
 }
@@ -54,7 +51,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(4)
-	db := &DB{w: w, r: r, now: time.Now, subs: map[int]chan int64{}}
+	db := &DB{w: w, r: r, now: time.Now}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -111,43 +108,7 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 // Subscribe implements store.Store.
-func (db *DB) Subscribe() (<-chan int64, func()) {
-	ch := make(chan int64, 1)
-	db.mu.Lock()
-	id := db.next
-	db.next++
-	db.subs[id] = ch
-	db.mu.Unlock()
-	var once sync.Once
-	return ch, func() {
-		once.Do(func() {
-			db.mu.Lock()
-			delete(db.subs, id)
-			db.mu.Unlock()
-			close(ch)
-		})
-	}
-}
-
-func (db *DB) publish(rev int64) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	for _, ch := range db.subs {
-		// Keep only the newest revision: drop a stale pending one.
-		select {
-		case ch <- rev:
-		default:
-			select {
-			case <-ch:
-			default:
-			}
-			select {
-			case ch <- rev:
-			default:
-			}
-		}
-	}
-}
+func (db *DB) Subscribe() (<-chan int64, func()) { return db.notify.Subscribe() }
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 

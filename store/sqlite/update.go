@@ -30,7 +30,7 @@ func (db *DB) Update(ctx context.Context, fn func(context.Context, store.Tx) err
 		return 0, fmt.Errorf("commit: %w", err)
 	}
 	if tx.rev > 0 {
-		db.publish(tx.rev)
+		db.notify.Publish(tx.rev)
 	}
 	return tx.rev, nil
 }
