@@ -20,6 +20,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -151,4 +152,30 @@ type Tx interface {
 	Put(ctx context.Context, kind, id string, body []byte, expect int64) (Record, error)
 	// Delete removes a record; its history stays.
 	Delete(ctx context.Context, kind, id string, expect int64) error
+}
+
+// NextVersion applies Tx.Put's rules for backends: cur is the record's
+// current version (positive when it exists; 0 when it never existed; -v
+// when its version v was a deletion). It returns the version to write, or
+// ErrConflict when expect does not hold.
+func NextVersion(kind, id string, cur, expect int64) (int64, error) {
+	switch {
+	case expect == NotExists && cur > 0:
+		return 0, fmt.Errorf("%s %q already exists: %w", kind, id, ErrConflict)
+	case expect > 0 && cur != expect:
+		return 0, fmt.Errorf("%s %q is at version %d, not %d: %w", kind, id, max(cur, 0), expect, ErrConflict)
+	}
+	return max(cur, -cur) + 1, nil
+}
+
+// CheckDelete applies Tx.Delete's rules for backends, with cur as for
+// NextVersion.
+func CheckDelete(kind, id string, cur, expect int64) error {
+	if cur <= 0 {
+		return fmt.Errorf("%s %q: %w", kind, id, ErrNotFound)
+	}
+	if expect > 0 && cur != expect {
+		return fmt.Errorf("%s %q is at version %d, not %d: %w", kind, id, cur, expect, ErrConflict)
+	}
+	return nil
 }

@@ -85,15 +85,11 @@ func (t *tx) Put(ctx context.Context, kind, id string, body []byte, expect int64
 	if err != nil {
 		return store.Record{}, err
 	}
-	exists := cur > 0
-	switch {
-	case expect == store.NotExists && exists:
-		return store.Record{}, fmt.Errorf("%s %q already exists: %w", kind, id, store.ErrConflict)
-	case expect > 0 && cur != expect:
-		return store.Record{}, fmt.Errorf("%s %q is at version %d, not %d: %w", kind, id, max(cur, 0), expect, store.ErrConflict)
+	version, err := store.NextVersion(kind, id, cur, expect)
+	if err != nil {
+		return store.Record{}, err
 	}
-	version := max(cur, -cur) + 1
-	if !exists {
+	if cur <= 0 {
 		created = t.now
 	}
 	if body == nil {
@@ -115,11 +111,8 @@ func (t *tx) Delete(ctx context.Context, kind, id string, expect int64) error {
 	if err != nil {
 		return err
 	}
-	if cur <= 0 {
-		return fmt.Errorf("%s %q: %w", kind, id, store.ErrNotFound)
-	}
-	if expect > 0 && cur != expect {
-		return fmt.Errorf("%s %q is at version %d, not %d: %w", kind, id, cur, expect, store.ErrConflict)
+	if err := store.CheckDelete(kind, id, cur, expect); err != nil {
+		return err
 	}
 	if err := t.advance(ctx); err != nil {
 		return err
