@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path"
@@ -254,40 +253,6 @@ func putFile(ctx context.Context, client *s3.Client, o Options, f *File) error {
 		return err
 	}
 	return putMultipart(ctx, client, in, fh, f.Size, o.PartSize)
-}
-
-// putMultipart uploads a large file in parts of partSize, the size the
-// local ETag was computed with, so a re-run recognises it; an upload that
-// fails is aborted so no parts linger.
-func putMultipart(ctx context.Context, client *s3.Client, in *s3.PutObjectInput, fh *os.File, size, partSize int64) error {
-	up, err := client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
-		Bucket: in.Bucket, Key: in.Key, ContentType: in.ContentType, CacheControl: in.CacheControl})
-	if err != nil {
-		return err
-	}
-	abort := func(err error) error {
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: in.Bucket, Key: in.Key, UploadId: up.UploadId})
-		return err
-	}
-	var parts []s3types.CompletedPart
-	for n, off := int32(1), int64(0); off < size; n, off = n+1, off+partSize {
-		length := min(partSize, size-off)
-		out, err := client.UploadPart(ctx, &s3.UploadPartInput{
-			Bucket: in.Bucket, Key: in.Key, UploadId: up.UploadId, PartNumber: aws.Int32(n),
-			Body: io.NewSectionReader(fh, off, length), ContentLength: aws.Int64(length)})
-		if err != nil {
-			return abort(fmt.Errorf("part %d: %w", n, err))
-		}
-		parts = append(parts, s3types.CompletedPart{PartNumber: aws.Int32(n), ETag: out.ETag})
-	}
-	_, err = client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
-		Bucket: in.Bucket, Key: in.Key, UploadId: up.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}})
-	if err != nil {
-		return abort(err)
-	}
-	return nil
 }
 
 func deleteKeys(ctx context.Context, client *s3.Client, bucket string, dels []Action) error {

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -275,5 +276,44 @@ func TestBadRulePatternIsRefusedUpFront(t *testing.T) {
 	_, err := Run(context.Background(), client, Options{Dir: writeBuild(t, 1), Bucket: "site", Rules: []Rule{{Pattern: "[", CacheControl: "x"}}})
 	if err == nil || !strings.Contains(err.Error(), "not a valid glob") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestLargeFileGoesMultipartInOrderAndIsRecognisedNextTime(t *testing.T) {
+	dir := t.TempDir()
+	data := make([]byte, 5<<20+123) // 6 parts of 1 MiB, the last one short
+	for i := range data {
+		data[i] = byte(i * 31)
+	}
+	os.WriteFile(filepath.Join(dir, "video.bin"), data, 0o644)
+	fake, client := newFakeS3(t)
+	opts := Options{Dir: dir, Bucket: "site", Prefix: "v/", PartSize: 1 << 20}
+	if _, err := Run(context.Background(), client, opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.bodies["v/video.bin"]; !bytes.Equal(got, data) {
+		t.Fatalf("the parts put together are %d bytes, not the file's %d (or differ)", len(got), len(data))
+	}
+	sum, err := Run(context.Background(), client, opts)
+	if err != nil || sum.Uploaded != 0 || sum.Skipped != 1 {
+		t.Fatalf("re-run: %+v, %v; the multipart ETag was not recognised", sum, err)
+	}
+}
+
+func TestFailedPartAbortsTheMultipartUpload(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "video.bin"), make([]byte, 3<<20+1), 0o644)
+	fake, client := newFakeS3(t)
+	fake.failPart = 2
+	_, err := Run(context.Background(), client, Options{Dir: dir, Bucket: "site", Prefix: "v/", PartSize: 1 << 20})
+	if err == nil || !strings.Contains(err.Error(), "part 2") {
+		t.Fatalf("err = %v, want the failed part named", err)
+	}
+	fake.inflight.Wait()
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if fake.aborted != 1 || len(fake.parts) != 0 || fake.objects["v/video.bin"] != "" {
+		t.Fatalf("aborted %d uploads, %d left with parts, object %q; want the upload aborted and nothing stored",
+			fake.aborted, len(fake.parts), fake.objects["v/video.bin"])
 	}
 }

@@ -26,8 +26,13 @@ type fakeS3 struct {
 	t        *testing.T
 	mu       sync.Mutex
 	objects  map[string]string // key -> ETag
+	bodies   map[string][]byte // key -> content of multipart uploads
 	puts     int
 	pageSize int
+	uploads  int
+	parts    map[string]map[int][]byte // upload id -> part number -> body
+	failPart int                       // UploadPart of this part number fails
+	aborted  int
 	// onPut, when set, runs before a PUT is stored (with the lock free).
 	onPut func(key string)
 	// inflight lets a test wait until requests a cancelled client left
@@ -36,7 +41,7 @@ type fakeS3 struct {
 }
 
 func newFakeS3(t *testing.T) (*fakeS3, *s3.Client) {
-	f := &fakeS3{t: t, objects: map[string]string{}}
+	f := &fakeS3{t: t, objects: map[string]string{}, bodies: map[string][]byte{}}
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	client := s3.New(s3.Options{
@@ -61,7 +66,7 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && key == "":
 		f.list(w, q.Get("prefix"), q.Get("start-after"), q.Get("continuation-token"))
-	case r.Method == http.MethodPut && key != "":
+	case r.Method == http.MethodPut && key != "" && !q.Has("uploadId"):
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			return // the client went away: nothing lands
@@ -79,6 +84,67 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.puts++
 		f.mu.Unlock()
 		w.Header().Set("ETag", `"`+etag+`"`)
+	case r.Method == http.MethodPost && q.Has("uploads"):
+		f.mu.Lock()
+		f.uploads++
+		id := strconv.Itoa(f.uploads)
+		if f.parts == nil {
+			f.parts = map[string]map[int][]byte{}
+		}
+		f.parts[id] = map[int][]byte{}
+		f.mu.Unlock()
+		io.WriteString(w, `<InitiateMultipartUploadResult><Bucket>site</Bucket><Key>`+key+`</Key><UploadId>`+id+`</UploadId></InitiateMultipartUploadResult>`)
+	case r.Method == http.MethodPut && q.Has("uploadId"):
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		n, _ := strconv.Atoi(q.Get("partNumber"))
+		f.mu.Lock()
+		if n == f.failPart {
+			f.mu.Unlock()
+			w.WriteHeader(http.StatusBadRequest) // not retried by the SDK
+			io.WriteString(w, `<Error><Code>InvalidRequest</Code><Message>part refused</Message></Error>`)
+			return
+		}
+		f.parts[q.Get("uploadId")][n] = body
+		f.mu.Unlock()
+		sum := md5.Sum(body)
+		w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
+	case r.Method == http.MethodPost && q.Has("uploadId"):
+		var req struct {
+			Part []struct{ PartNumber int }
+		}
+		if err := xml.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		f.mu.Lock()
+		parts := f.parts[q.Get("uploadId")]
+		all := md5.New()
+		var whole []byte
+		for i, p := range req.Part {
+			if p.PartNumber != i+1 || parts[p.PartNumber] == nil {
+				f.mu.Unlock()
+				http.Error(w, "InvalidPartOrder", http.StatusBadRequest)
+				return
+			}
+			sum := md5.Sum(parts[p.PartNumber])
+			all.Write(sum[:])
+			whole = append(whole, parts[p.PartNumber]...)
+		}
+		etag := hex.EncodeToString(all.Sum(nil)) + "-" + strconv.Itoa(len(req.Part))
+		f.objects[key] = etag
+		f.bodies[key] = whole
+		f.puts++
+		f.mu.Unlock()
+		io.WriteString(w, `<CompleteMultipartUploadResult><Key>`+key+`</Key><ETag>"`+etag+`"</ETag></CompleteMultipartUploadResult>`)
+	case r.Method == http.MethodDelete && q.Has("uploadId"):
+		f.mu.Lock()
+		delete(f.parts, q.Get("uploadId"))
+		f.aborted++
+		f.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodPost && q.Has("delete"):
 		var req struct {
 			Object []struct{ Key string }
