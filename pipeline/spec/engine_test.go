@@ -6,9 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/edgecd/edgecd/flow/flowtest"
 
 	"github.com/edgecd/edgecd/asl"
 	"github.com/edgecd/edgecd/flow"
@@ -17,50 +18,6 @@ import (
 
 // fakeClock moves only when told, so an approval timeout of an hour fires
 // without waiting.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []waiter
-}
-
-type waiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) At(t time.Time) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if !t.After(c.now) {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, waiter{t, ch})
-	return ch
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if w.at.After(c.now) {
-			kept = append(kept, w)
-			continue
-		}
-		w.ch <- c.now
-	}
-	c.waiters = kept
-}
-
 const approvalDef = `
 name: gate
 stages:
@@ -79,14 +36,14 @@ stages:
 
 // durable starts the flow engine on a store in a temporary directory with
 // the pipeline's machine; tokens receives each approval's task token.
-func durable(t *testing.T, f *fakeActions) (*flow.Engine, *fakeClock, string, chan string) {
+func durable(t *testing.T, f *fakeActions) (*flow.Engine, *flowtest.Clock, string, chan string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flow.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clock := flowtest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	tokens := make(chan string, 1)
 	tasks := f.tasks()
 	// The approval waits for its token like the runtime's: it hands the
