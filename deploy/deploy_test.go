@@ -53,7 +53,7 @@ func TestRerunAfterInterruptionUploadsOnlyWhatDidNotLand(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: err = %v, want context.Canceled", err)
 	}
-	fake.inflight.Wait()
+	fake.idle()
 	if landed, _ := fake.stored(); landed >= total {
 		t.Fatalf("all %d files landed before the interruption; the test needs a partial upload", landed)
 	}
@@ -181,6 +181,7 @@ func TestHashCacheIsUsedForUntouchedFiles(t *testing.T) {
 func TestDeletesWaitForEveryUpload(t *testing.T) {
 	dir := writeBuild(t, 6)
 	fake, client := newFakeS3(t)
+	fake.mu.Lock()
 	fake.objects["v/stale.js"] = "00"
 	fake.onPut = func(key string) {
 		if strings.HasSuffix(key, "f003.js") {
@@ -192,9 +193,12 @@ func TestDeletesWaitForEveryUpload(t *testing.T) {
 			}
 		}
 	}
+	fake.mu.Unlock()
 	if _, err := Run(context.Background(), client, Options{Dir: dir, Bucket: "site", Prefix: "v/", Delete: true}); err != nil {
 		t.Fatal(err)
 	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
 	if _, ok := fake.objects["v/stale.js"]; ok {
 		t.Fatal("--delete left the stale key")
 	}
@@ -291,7 +295,10 @@ func TestLargeFileGoesMultipartInOrderAndIsRecognisedNextTime(t *testing.T) {
 	if _, err := Run(context.Background(), client, opts); err != nil {
 		t.Fatal(err)
 	}
-	if got := fake.bodies["v/video.bin"]; !bytes.Equal(got, data) {
+	fake.mu.Lock()
+	got := fake.bodies["v/video.bin"]
+	fake.mu.Unlock()
+	if !bytes.Equal(got, data) {
 		t.Fatalf("the parts put together are %d bytes, not the file's %d (or differ)", len(got), len(data))
 	}
 	sum, err := Run(context.Background(), client, opts)
@@ -304,12 +311,14 @@ func TestFailedPartAbortsTheMultipartUpload(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "video.bin"), make([]byte, 3<<20+1), 0o644)
 	fake, client := newFakeS3(t)
+	fake.mu.Lock() // the handlers read it: the race detector does not see through sockets
 	fake.failPart = 2
+	fake.mu.Unlock()
 	_, err := Run(context.Background(), client, Options{Dir: dir, Bucket: "site", Prefix: "v/", PartSize: 1 << 20})
 	if err == nil || !strings.Contains(err.Error(), "part 2") {
 		t.Fatalf("err = %v, want the failed part named", err)
 	}
-	fake.inflight.Wait()
+	fake.idle()
 	fake.mu.Lock()
 	defer fake.mu.Unlock()
 	if fake.aborted != 1 || len(fake.parts) != 0 || fake.objects["v/video.bin"] != "" {

@@ -35,13 +35,15 @@ type fakeS3 struct {
 	aborted  int
 	// onPut, when set, runs before a PUT is stored (with the lock free).
 	onPut func(key string)
-	// inflight lets a test wait until requests a cancelled client left
-	// behind have finished landing (or not).
-	inflight sync.WaitGroup
+	// active counts handlers running, so a test can wait until requests a
+	// cancelled client left behind have finished landing (or not).
+	active int
+	quiet  *sync.Cond // on mu, signalled when active drops to 0
 }
 
 func newFakeS3(t *testing.T) (*fakeS3, *s3.Client) {
 	f := &fakeS3{t: t, objects: map[string]string{}, bodies: map[string][]byte{}}
+	f.quiet = sync.NewCond(&f.mu)
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	client := s3.New(s3.Options{
@@ -54,8 +56,16 @@ func newFakeS3(t *testing.T) (*fakeS3, *s3.Client) {
 }
 
 func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.inflight.Add(1)
-	defer f.inflight.Done()
+	f.mu.Lock()
+	f.active++
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		if f.active--; f.active == 0 {
+			f.quiet.Broadcast()
+		}
+		f.mu.Unlock()
+	}()
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if bucket != "site" {
 		w.WriteHeader(http.StatusNotFound)
@@ -107,8 +117,16 @@ func (f *fakeS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `<Error><Code>InvalidRequest</Code><Message>part refused</Message></Error>`)
 			return
 		}
-		f.parts[q.Get("uploadId")][n] = body
+		up, ok := f.parts[q.Get("uploadId")]
+		if ok {
+			up[n] = body
+		}
 		f.mu.Unlock()
+		if !ok { // aborted meanwhile: a part the client gave up on arrives late
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `<Error><Code>NoSuchUpload</Code><Message>aborted</Message></Error>`)
+			return
+		}
 		sum := md5.Sum(body)
 		w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
 	case r.Method == http.MethodPost && q.Has("uploadId"):
@@ -195,6 +213,15 @@ func (f *fakeS3) list(w http.ResponseWriter, prefix, startAfter, token string) {
 	f.mu.Unlock()
 	b.WriteString(`</ListBucketResult>`)
 	io.WriteString(w, b.String())
+}
+
+// idle waits until no request is being handled.
+func (f *fakeS3) idle() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for f.active > 0 {
+		f.quiet.Wait()
+	}
 }
 
 func (f *fakeS3) stored() (objects, puts int) {
