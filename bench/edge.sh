@@ -113,6 +113,11 @@ CADDY
 GOMAXPROCS=$NS taskset -c "$SERVER_CPUS" caddy run --config "$work/Caddyfile" --adapter caddyfile >"$work/caddy.log" 2>&1 &
 CPID=$!
 pids+=($CPID)
+# nginx's workers run as nobody: let them read the files (edgecd keeps its
+# data directory private, and mktemp's directory is 0700). Without this
+# nginx answers 403 to everything and the comparison is void.
+chmod a+rx "$work" "$work/data" "$work/data/objects" "$work/data/objects/site" "$ROOT" "$work/data/objects/site/2.0.0"
+chmod a+r "$ROOT"/bench-*.bin
 for port in $EP $NP $CP; do
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.05; done
   curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "a server on port $port did not start; logs in $work" >&2; cat "$work"/*.log "$work"/*.err 2>/dev/null >&2; exit 1; }
@@ -139,10 +144,22 @@ run_wrk() {
   t1=$(cpu_ticks "$pid")
   awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
     / requests in / {n=$1}
+    /Non-2xx/ {bad=$NF}
     /Requests\/sec/ {rps=$2}
     /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p99=v}
-    END {printf "%s %s %.2f\n", rps, p99, (n > 0 ? ticks * 1e6 / hz / n : 0)}' <<<"$out"
+    END {if (bad > 0) {print "wrk saw " bad " non-2xx answers" > "/dev/stderr"; exit 1}
+         printf "%s %s %.2f\n", rps, p99, (n > 0 ? ticks * 1e6 / hz / n : 0)}' <<<"$out"
 }
+
+# Every server must answer 200 with the whole file before it is measured.
+for f in bench-1k.bin bench-100k.bin; do
+  want=$(stat -c %s "$ROOT/$f")
+  for target in "$EP $DOMAIN" "$NP 127.0.0.1" "$CP 127.0.0.1"; do
+    read -r port host <<<"$target"
+    got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' -H "Host: $host" "http://127.0.0.1:$port/$f")
+    [ "$got" = "200 $want" ] || { echo "port $port answered $got for $f, want 200 $want; logs in $work" >&2; exit 1; }
+  done
+done
 
 # A returning viewer's cookie, fetched just before its run so that it is
 # fresh (wrk sends the same cookie throughout, as it never stores one).
