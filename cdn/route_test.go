@@ -1,6 +1,7 @@
 package cdn
 
 import (
+	"sync"
 	"testing"
 	"time"
 )
@@ -171,4 +172,35 @@ func FuzzStickyDecode(f *testing.F) {
 			t.Fatalf("accepted a cookie we did not mint: %q", value)
 		}
 	})
+}
+
+// The pooled codec the edge uses signs exactly as a plain one, from many
+// goroutines at once.
+func TestPooledStickyCodecMatchesPlain(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	plain, pooled := StickyCodec{Key: key}, NewStickyCodec(key)
+	s := Sticky{Side: Staging, Issued: time.Unix(1700000000, 0), LastSeen: time.Unix(1700000100, 0)}
+	want := plain.Encode("E1", s)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				if got := pooled.Encode("E1", s); got != want {
+					t.Errorf("pooled %q, plain %q", got, want)
+					return
+				}
+				if _, ok := pooled.Decode("E1", want); !ok {
+					t.Error("pooled codec refused a plain codec's cookie")
+					return
+				}
+				if _, ok := pooled.Decode("E2", want); ok {
+					t.Error("a cookie of E1 verified for E2")
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -100,7 +100,7 @@ func NewServer(buckets Buckets, opts Options) *Server {
 		cache:   newCache(opts.CacheBytes),
 		buckets: buckets,
 		client:  opts.Client,
-		codec:   cdn.StickyCodec{Key: opts.StickyKey},
+		codec:   cdn.NewStickyCodec(opts.StickyKey),
 		log:     opts.Logger,
 		via:     "1.1 " + opts.ID + " (edgecd)",
 		ready:   make(chan struct{}),
