@@ -21,7 +21,7 @@ import (
 // offers registered on it. It also starts the flow engine that runs state
 // machines (stopped with the node).
 func (n *Node) apiHandler(ctx context.Context) (http.Handler, error) {
-	g := &gateway{keys: iam.StoreKeys{St: n.Store}, services: map[string]gatewayService{}, now: time.Now, log: n.cfg.Logger.With("part", "api")}
+	g := &gateway{keys: iam.NewCachedKeys(ctx, n.Store, keyCacheTTL), services: map[string]gatewayService{}, now: time.Now, log: n.cfg.Logger.With("part", "api")}
 	account := n.CDN.Account()
 	region := func(ctx context.Context) string {
 		if p := iam.PrincipalFrom(ctx); p != nil && p.Scope.Region != "" {
@@ -88,3 +88,8 @@ func jsonAuthorize(ctx context.Context, action, resource string) error {
 	}
 	return nil
 }
+
+// keyCacheTTL bounds how long a key deleted or changed by another process
+// sharing the store still verifies here; changes made through this node
+// apply at once.
+const keyCacheTTL = 5 * time.Second
