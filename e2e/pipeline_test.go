@@ -114,6 +114,7 @@ type runView struct {
 			Status   string `json:"status"`
 			Token    string `json:"token"`
 			Error    string `json:"error"`
+			Attempt  int    `json:"attempt"`
 			Approval *struct {
 				Result, By, Comment string
 			} `json:"approval"`
@@ -259,6 +260,42 @@ func TestPipelineReleasesApprovesRejectsAndSurvivesKill9(t *testing.T) {
 	p.run("edgecd", "pipeline", "approve", run3.ID, "--comment", "after a crash")
 	waitRun(t, p, third, "Succeeded", func(r runView) bool { return r.Status == "Succeeded" })
 	serves("approve 3.0.0 after kill -9", "Sample site 3.0.0")
+
+	// Commit 4: kill -9 while it builds. After the restart the build runs
+	// again (a build is safe to repeat), the checkout before it does not,
+	// and the run goes on to its approval.
+	gate := filepath.Join(t.TempDir(), "go-on")
+	spec, err := os.ReadFile(filepath.Join(repo.dir, "buildspec.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow := strings.Replace(string(spec), "      - test -s VERSION\n",
+		"      - test -s VERSION\n      - echo waiting for the gate\n      - while [ ! -f "+gate+" ]; do sleep 0.05; done\n", 1)
+	if slow == string(spec) {
+		t.Fatal("the sample buildspec changed: no `test -s VERSION` line to slow down")
+	}
+	os.WriteFile(filepath.Join(repo.dir, "buildspec.yml"), []byte(slow), 0o644)
+	fourth := repo.release("4.0.0")
+	run4 := waitRun(t, p, fourth, "building", func(r runView) bool {
+		return len(r.Stages) > 1 && r.Stages[1].Actions[0].Status == "InProgress"
+	})
+	deadline = time.Now().Add(30 * time.Second)
+	for !strings.Contains(p.run("edgecd", "pipeline", "logs", run4.ID, "--stage", "Build", "--action", "Build"), "waiting for the gate") {
+		if time.Now().After(deadline) {
+			t.Fatal("the build never reached the gate")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.kill()
+	os.WriteFile(gate, nil, 0o644)
+	p = startUp(t, dataDir)
+	r = waitRun(t, p, fourth, "waiting for approval after kill -9 during the build", runView.waitsForApproval)
+	if src, build := r.Stages[0].Actions[0], r.Stages[1].Actions[0]; src.Attempt != 1 || build.Attempt != 2 || build.Status != "Succeeded" {
+		t.Fatalf("after kill -9 during the build: checkout attempts %d, build attempts %d (%s); want the checkout once and the build again",
+			src.Attempt, build.Attempt, build.Status)
+	}
+	serves("staging 4.0.0 after kill -9", "Sample site 4.0.0", "aws-cf-cd-env", "staging")
+	p.run("edgecd", "pipeline", "stop", run4.ID, "--reason", "end of the test")
 
 	// Bad input is explained.
 	if _, errOut, err := p.try("edgecd", "pipeline", "start", "site", "--commit", "site="+strings.Repeat("0", 40)); err == nil || !strings.Contains(errOut, "unknown commit") {
