@@ -425,6 +425,8 @@ func TestBucketPolicyEvaluation(t *testing.T) {
 	}{
 		{"allow by source ARN", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*","Condition":{"StringEquals":{"AWS:SourceArn":"` + arn + `"}}}]}`, true},
 		{"other distribution", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*","Condition":{"StringEquals":{"AWS:SourceArn":"arn:aws:cloudfront::000000000000:distribution/E2"}}}]}`, false},
+		{"seed 002: ForAnyValue:StringEquals lists primary and staging", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*","Condition":{"ForAnyValue:StringEquals":{"AWS:SourceArn":["arn:aws:cloudfront::000000000000:distribution/E0","` + arn + `"]}}}]}`, true},
+		{"ForAnyValue:StringEquals naming another distribution", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*","Condition":{"ForAnyValue:StringEquals":{"AWS:SourceArn":["arn:aws:cloudfront::000000000000:distribution/E2"]}}}]}`, false},
 		{"other resource", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"}]}`, false},
 		{"public read", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*"}]}`, true},
 		{"explicit deny wins", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::site/secret/*"}]}`, false},

@@ -63,6 +63,11 @@ func conditionHolds(cond map[string]map[string]any, distARN string) bool {
 			if !strings.EqualFold(k, "AWS:SourceArn") {
 				return false
 			}
+			// AWS:SourceArn has one value per request, so the set
+			// qualifiers (seed 002 writes ForAnyValue:StringEquals) mean
+			// what the plain operator means.
+			op, _ = strings.CutPrefix(op, "ForAnyValue:")
+			op, _ = strings.CutPrefix(op, "ForAllValues:")
 			switch op {
 			case "StringEquals", "ArnEquals":
 				if !anyEqual(v, distARN) {
