@@ -65,16 +65,6 @@ func New(b *evbus.Bus, cfg Config) *Handler {
 	return h
 }
 
-// Operations lists the operations served.
-func (h *Handler) Operations() []string {
-	out := make([]string, 0, len(h.ops))
-	for name := range h.ops {
-		out = append(out, name)
-	}
-	slices.Sort(out)
-	return out
-}
-
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	protocol.Serve(w, r, h.Call)
 }

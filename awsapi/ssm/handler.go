@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/edgecd/edgecd/internal/awsjson"
@@ -78,16 +77,6 @@ func New(svc *params.Service, cfg Config) *Handler {
 		"UnlabelParameterVersion": h.unlabelParameterVersion,
 	}
 	return h
-}
-
-// Operations lists the operations served, for routing and documentation.
-func (h *Handler) Operations() []string {
-	out := make([]string, 0, len(h.ops))
-	for name := range h.ops {
-		out = append(out, name)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // Call runs one operation (GetParameter, or getParameter as Step Functions
