@@ -12,9 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/edgecd/edgecd/deploy"
 )
 
@@ -69,22 +66,9 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("%s: %w (want a JSON list of {pattern, cache_control, content_type})", rulesFile, err)
 		}
 	}
-	opts := []func(*config.LoadOptions) error{}
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, endpoint, region, profile)
 	if err != nil {
-		return fmt.Errorf("load AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	if endpoint != "" {
-		cfg.BaseEndpoint = aws.String(endpoint)
+		return err
 	}
 	client := deploy.NewS3Client(cfg, concurrency)
 	cacheDir := ""

@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/edgecd/edgecd/pipeline"
 )
@@ -38,19 +37,11 @@ func newPipelineAPI(ctx context.Context, endpoint, region, profile string) (*pip
 	if endpoint == "" {
 		return nil, fmt.Errorf("no edgecd endpoint: pass --endpoint-url http://127.0.0.1:PORT or set AWS_ENDPOINT_URL (edgecd up prints it)")
 	}
-	opts := []func(*config.LoadOptions) error{}
-	if region != "" {
-		opts = append(opts, config.WithRegion(region))
-	}
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	// The endpoint is used as is for edgecd's own operations, not as the
+	// SDK's base endpoint.
+	cfg, err := loadAWSConfig(ctx, "", region, profile)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
+		return nil, err
 	}
 	return &pipelineAPI{endpoint: strings.TrimRight(endpoint, "/"), cfg: cfg, http: &http.Client{Timeout: 60 * time.Second}}, nil
 }

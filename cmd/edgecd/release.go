@@ -13,9 +13,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/edgecd/edgecd/release"
 )
 
@@ -187,22 +184,9 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func newReleaseClient(ctx context.Context, f *releaseFlags, progress io.Writer) (*release.Client, error) {
-	opts := []func(*config.LoadOptions) error{}
-	if f.region != "" {
-		opts = append(opts, config.WithRegion(f.region))
-	}
-	if f.profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(f.profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := loadAWSConfig(ctx, f.endpoint, f.region, f.profile)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
-	}
-	if f.endpoint != "" {
-		cfg.BaseEndpoint = aws.String(f.endpoint)
+		return nil, err
 	}
 	c := release.NewClient(cfg)
 	c.Service = f.service
