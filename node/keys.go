@@ -40,3 +40,20 @@ func EnsureAdminKey(ctx context.Context, st store.Store, account, id, secret str
 	id, secret = iam.NewKeyPair()
 	return EnsureAdminKey(ctx, st, account, id, secret)
 }
+
+// operatorKey is the operator's key that in-process callers (aws-sdk tasks,
+// pipeline actions) act with. It is read from the store once per process:
+// the key is chosen when the node starts and does not change while it runs.
+func (n *Node) operatorKey(ctx context.Context) (iam.Key, error) {
+	n.adminMu.Lock()
+	defer n.adminMu.Unlock()
+	if n.adminKey != nil {
+		return *n.adminKey, nil
+	}
+	k, err := EnsureAdminKey(ctx, n.Store, n.CDN.Account(), "", "")
+	if err != nil {
+		return iam.Key{}, err
+	}
+	n.adminKey = &k
+	return k, nil
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/edgecd/edgecd/cdn"
 	"github.com/edgecd/edgecd/edge"
+	"github.com/edgecd/edgecd/iam"
 	"github.com/edgecd/edgecd/objstore"
 	"github.com/edgecd/edgecd/store"
 	"github.com/edgecd/edgecd/store/postgres"
@@ -69,6 +70,9 @@ type Node struct {
 	cancel        context.CancelFunc
 	wg            sync.WaitGroup
 	errs          chan error
+
+	adminMu  sync.Mutex
+	adminKey *iam.Key // the operator's key, once read (see operatorKey)
 }
 
 // Start opens the store and starts the listeners of cfg.Role.

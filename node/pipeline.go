@@ -43,7 +43,7 @@ func (n *Node) selfAWS(ctx context.Context) (aws.Config, error) {
 	if addr == "" {
 		return aws.Config{}, errors.New("the API listener is not up yet")
 	}
-	k, err := EnsureAdminKey(ctx, n.Store, n.CDN.Account(), "", "")
+	k, err := n.operatorKey(ctx)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("read the admin key: %w", err)
 	}

@@ -16,7 +16,7 @@ func (n *Node) sdkTasks(services awssdk.Services) flow.SDKFunc {
 	return func(ctx context.Context, service, action string, t flow.Task) (json.RawMessage, error) {
 		// Tasks run with the operator's authority (roles are recorded, not
 		// assumed).
-		if k, err := EnsureAdminKey(ctx, n.Store, n.CDN.Account(), "", ""); err == nil {
+		if k, err := n.operatorKey(ctx); err == nil {
 			ctx = iam.WithPrincipal(ctx, &iam.Principal{Key: k, Scope: iam.Scope{Region: n.cfg.Region}})
 		}
 		return services.Call(ctx, service, action, t.Parameters)
