@@ -55,11 +55,11 @@ func TestRouteSingleHeader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, sticky := Route(tt.policy, Viewer{Header: tt.headers}, now, 0)
+			got, _, set := Route(tt.policy, Viewer{Header: tt.headers}, now, 0)
 			if got != tt.want {
 				t.Fatalf("side = %v, want %v", got, tt.want)
 			}
-			if sticky != nil {
+			if set {
 				t.Fatal("header routing must not set a sticky cookie")
 			}
 		})
@@ -82,9 +82,9 @@ func TestRouteSingleWeightDraw(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, sticky := Route(weightPolicy(tt.weight, false), Viewer{}, now, tt.draw)
-			if got != tt.want || sticky != nil {
-				t.Fatalf("side = %v sticky = %v, want %v and no sticky", got, sticky, tt.want)
+			got, sticky, set := Route(weightPolicy(tt.weight, false), Viewer{}, now, tt.draw)
+			if got != tt.want || set {
+				t.Fatalf("side = %v sticky = %v (set %v), want %v and no sticky", got, sticky, set, tt.want)
 			}
 		})
 	}
@@ -110,11 +110,11 @@ func TestRouteStickiness(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, sticky := Route(p, Viewer{Sticky: tt.sticky}, tt.now, tt.draw)
+			got, sticky, set := Route(p, Viewer{Sticky: tt.sticky}, tt.now, tt.draw)
 			if got != tt.want {
 				t.Fatalf("side = %v, want %v", got, tt.want)
 			}
-			if sticky == nil {
+			if !set {
 				t.Fatal("a sticky policy must always return session state")
 			}
 			if sticky.Side != got || !sticky.LastSeen.Equal(tt.now) {

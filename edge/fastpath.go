@@ -270,7 +270,7 @@ func (c *fastConn) answer(q *request) (bool, error) {
 		return false, nil
 	}
 	now := s.opts.Now()
-	side, sticky := c.route(st, q, now)
+	side, sticky, setCookie := c.route(st, q, now)
 	d := st.primary
 	if side == cdn.Staging {
 		d = st.staging
@@ -330,7 +330,7 @@ func (c *fastConn) answer(q *request) (bool, error) {
 	}
 	out = append(out, "Date: "...)
 	out = append(out, c.dateOf(now)...)
-	if sticky != nil {
+	if setCookie {
 		out = append(out, "\r\nSet-Cookie: "...)
 		out = s.appendStickyCookie(out, st, sticky, now)
 	}
@@ -374,22 +374,20 @@ func (c *fastConn) answer(q *request) (bool, error) {
 }
 
 // route is Server.route for a request read by the fast path.
-func (c *fastConn) route(st *site, q *request, now time.Time) (cdn.Side, *cdn.Sticky) {
+func (c *fastConn) route(st *site, q *request, now time.Time) (side cdn.Side, sticky cdn.Sticky, set bool) {
 	if !st.routed() {
-		return cdn.Primary, nil
+		return cdn.Primary, cdn.Sticky{}, false
 	}
 	v := cdn.Viewer{Header: q.header}
-	var sticky cdn.Sticky
 	if st.sticky() != nil {
 		if value := cookieValue(q.cookie, cdn.StickyCookie); value != nil {
 			m := &c.memo
 			if !m.set || m.scope != st.primary.id || string(m.value) != string(value) {
-				m.sticky, m.ok = c.l.s.codec.Decode(st.primary.id, string(value))
+				m.sticky, m.ok = c.l.s.codec.DecodeBytes(st.primary.id, value)
 				m.scope, m.value, m.set = st.primary.id, append(m.value[:0], value...), true
 			}
 			if m.ok {
-				sticky = m.sticky
-				v.Sticky = &sticky
+				v.Sticky = &m.sticky // Route copies it
 			}
 		}
 	}

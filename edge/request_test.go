@@ -226,9 +226,9 @@ func TestStickyCookieIsWhatNetHTTPWouldWrite(t *testing.T) {
 		SingleWeightConfig: &cdn.ContinuousDeploymentSingleWeightConfig{SessionStickinessConfig: &cdn.SessionStickinessConfig{IdleTTL: 300, MaximumTTL: 600}}}}}
 	now := time.Unix(1_800_000_000, 500_000_000)
 	for _, issued := range []time.Time{now, now.Add(-599 * time.Second), now.Add(-700 * time.Second)} {
-		sticky := &cdn.Sticky{Side: cdn.Staging, Issued: issued.Truncate(time.Second), LastSeen: now}
+		sticky := cdn.Sticky{Side: cdn.Staging, Issued: issued.Truncate(time.Second), LastSeen: now}
 		remaining := int((600*time.Second - now.Sub(sticky.Issued)) / time.Second)
-		want := (&http.Cookie{Name: cdn.StickyCookie, Value: s.codec.Encode("E1", *sticky), Path: "/",
+		want := (&http.Cookie{Name: cdn.StickyCookie, Value: s.codec.Encode("E1", sticky), Path: "/",
 			MaxAge: max(remaining, 1), HttpOnly: true, SameSite: http.SameSiteLaxMode}).String()
 		if got := s.stickyCookie(st, sticky, now); got != want {
 			t.Fatalf("got  %s\nwant %s", got, want)

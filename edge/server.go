@@ -155,13 +155,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opts.Now()
-	side, sticky := s.route(st, r, now)
+	side, sticky, set := s.route(st, r, now)
 	d := st.primary
 	if side == cdn.Staging {
 		d = st.staging
 	}
 	h["X-Edgecd-Side"] = []string{side.String()}
-	if sticky != nil {
+	if set {
 		h.Add("Set-Cookie", s.stickyCookie(st, sticky, now))
 	}
 	s.Stats.Requests[side].Add(1)
@@ -176,11 +176,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.Stats.BytesSent.Add(uint64(rec.bytes))
 }
 
-// route applies the continuous-deployment policy of a site. The sticky
-// state it returns is the cookie to send, nil when there is none to send.
-func (s *Server) route(st *site, r *http.Request, now time.Time) (cdn.Side, *cdn.Sticky) {
+// route applies the continuous-deployment policy of a site. When set is
+// true, the sticky state it returns is the cookie to send.
+func (s *Server) route(st *site, r *http.Request, now time.Time) (side cdn.Side, sticky cdn.Sticky, set bool) {
 	if !st.routed() {
-		return cdn.Primary, nil
+		return cdn.Primary, cdn.Sticky{}, false
 	}
 	v := cdn.Viewer{Header: r.Header.Get}
 	if st.sticky() != nil {
@@ -195,13 +195,13 @@ func (s *Server) route(st *site, r *http.Request, now time.Time) (cdn.Side, *cdn
 
 // decide runs the routing decision for a viewer whose cookie, if any, was
 // verified, and drops a refreshed cookie that need not be sent yet.
-func (s *Server) decide(st *site, v cdn.Viewer, now time.Time) (cdn.Side, *cdn.Sticky) {
-	side, sticky := cdn.Route(st.policy, v, now, rand.Float64())
-	if sticky != nil && v.Sticky != nil && sticky.Side == v.Sticky.Side && sticky.Issued.Equal(v.Sticky.Issued) &&
+func (s *Server) decide(st *site, v cdn.Viewer, now time.Time) (side cdn.Side, sticky cdn.Sticky, set bool) {
+	side, sticky, set = cdn.Route(st.policy, v, now, rand.Float64())
+	if set && v.Sticky != nil && sticky.Side == v.Sticky.Side && sticky.Issued.Equal(v.Sticky.Issued) &&
 		sticky.LastSeen.Sub(v.Sticky.LastSeen) < refreshAfter(st.sticky()) {
-		sticky = nil // the viewer's cookie is recent enough: no Set-Cookie churn
+		set = false // the viewer's cookie is recent enough: no Set-Cookie churn
 	}
-	return side, sticky
+	return side, sticky, set
 }
 
 // refreshAfter is how stale a sticky cookie's last-seen time may get
@@ -216,18 +216,18 @@ func refreshAfter(sc *cdn.SessionStickinessConfig) time.Duration {
 
 // stickyCookie is the Set-Cookie value that keeps a viewer on its side
 // until the session's MaximumTTL.
-func (s *Server) stickyCookie(st *site, sticky *cdn.Sticky, now time.Time) string {
+func (s *Server) stickyCookie(st *site, sticky cdn.Sticky, now time.Time) string {
 	return string(s.appendStickyCookie(nil, st, sticky, now))
 }
 
 // appendStickyCookie appends the Set-Cookie value to dst: what
 // http.Cookie.String makes of it (the value, made of digits, dots and
 // base64url, needs no quoting), without building a Cookie.
-func (s *Server) appendStickyCookie(dst []byte, st *site, sticky *cdn.Sticky, now time.Time) []byte {
+func (s *Server) appendStickyCookie(dst []byte, st *site, sticky cdn.Sticky, now time.Time) []byte {
 	maxTTL := time.Duration(st.sticky().MaximumTTL) * time.Second
 	remaining := max(int64((maxTTL-now.Sub(sticky.Issued))/time.Second), 1)
 	dst = append(dst, cdn.StickyCookie+"="...)
-	dst = append(dst, s.codec.Encode(st.primary.id, *sticky)...)
+	dst = s.codec.AppendEncode(dst, st.primary.id, sticky)
 	dst = append(dst, "; Path=/; Max-Age="...)
 	dst = strconv.AppendInt(dst, remaining, 10)
 	return append(dst, "; HttpOnly; SameSite=Lax"...)
