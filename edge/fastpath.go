@@ -113,7 +113,7 @@ func (l *fastListener) acceptLoop() {
 			continue
 		}
 		delay = 0
-		c := &fastConn{l: l, nc: nc, in: make([]byte, readBuffer), out: make([]byte, 0, 4<<10)}
+		c := &fastConn{l: l, nc: nc, reader: newConnReader(nc), in: make([]byte, readBuffer), out: make([]byte, 0, 4<<10)}
 		l.mu.Lock()
 		if l.closing.Load() {
 			l.mu.Unlock()
@@ -145,6 +145,7 @@ type fastConn struct {
 	key  []byte // cache key being looked up
 	path []byte // path after DefaultRootObject
 
+	reader   *connReader // nil when not a socket
 	sender   *fileSender // nil until the first large hit, or when not TCP
 	deadline time.Time   // the read deadline now set
 	dateSec  int64
@@ -223,7 +224,13 @@ func (c *fastConn) serve() {
 		if c.l.closing.Load() {
 			return // Close may have run before the deadline above was set
 		}
-		m, err := c.nc.Read(c.in[c.w:])
+		var m int
+		var err error
+		if c.reader != nil {
+			m, err = c.reader.Read(c.in[c.w:])
+		} else {
+			m, err = c.nc.Read(c.in[c.w:])
+		}
 		c.w += m
 		if err != nil {
 			return

@@ -270,3 +270,58 @@ func TestClosingTheListenerEndsIdleConnections(t *testing.T) {
 		t.Fatalf("Serve returned %v", err)
 	}
 }
+
+// TestFastPathReadsEveryByte covers the fast path's reads, which after a
+// short read wait for the poller instead of trying the socket: a request
+// trickling in must be answered, and so must a pipelined burst larger than
+// the read buffer, whose rest is already in the socket when the buffer
+// fills (waiting for the poller there would hang).
+func TestFastPathReadsEveryByte(t *testing.T) {
+	h := newHarness(t)
+	p, _ := h.staged(headerPolicy)
+	req := "GET /app.js HTTP/1.1\r\nHost: " + p.DomainName + "\r\n\r\n"
+	raw(t, addr(h.srv), req, 1) // fill the cache, so the fast path answers
+	before := h.edge.Stats.FastPath.Load()
+
+	c, err := net.Dial("tcp", addr(h.srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	br := bufio.NewReader(c)
+	for i := range 3 {
+		for _, piece := range []string{req[:5], req[5:30], req[30:]} {
+			if _, err := io.WriteString(c, piece); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		r, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("trickled request %d: %v", i, err)
+		}
+		io.Copy(io.Discard, r.Body)
+		if r.StatusCode != 200 {
+			t.Fatalf("trickled request %d: status %d", i, r.StatusCode)
+		}
+	}
+
+	const burst = 300 // about 25 KiB of requests, three times the read buffer
+	if _, err := io.WriteString(c, strings.Repeat(req, burst)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range burst {
+		r, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("pipelined response %d of %d: %v", i+1, burst, err)
+		}
+		io.Copy(io.Discard, r.Body)
+		if r.StatusCode != 200 {
+			t.Fatalf("pipelined response %d: status %d", i+1, r.StatusCode)
+		}
+	}
+	if got := h.edge.Stats.FastPath.Load() - before; got != 3+burst {
+		t.Fatalf("the fast path answered %d requests, want %d", got, 3+burst)
+	}
+}
