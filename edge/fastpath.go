@@ -113,7 +113,7 @@ func (l *fastListener) acceptLoop() {
 			continue
 		}
 		delay = 0
-		c := &fastConn{l: l, nc: nc, reader: newConnReader(nc), in: make([]byte, readBuffer), out: make([]byte, 0, 4<<10)}
+		c := &fastConn{l: l, nc: nc, in: make([]byte, readBuffer), out: make([]byte, 0, 4<<10)}
 		l.mu.Lock()
 		if l.closing.Load() {
 			l.mu.Unlock()
@@ -145,7 +145,6 @@ type fastConn struct {
 	key  []byte // cache key being looked up
 	path []byte // path after DefaultRootObject
 
-	reader   *connReader // nil when not a socket
 	sender   *fileSender // nil until the first large hit, or when not TCP
 	deadline time.Time   // the read deadline now set
 	dateSec  int64
@@ -224,13 +223,12 @@ func (c *fastConn) serve() {
 		if c.l.closing.Load() {
 			return // Close may have run before the deadline above was set
 		}
-		var m int
-		var err error
-		if c.reader != nil {
-			m, err = c.reader.Read(c.in[c.w:])
-		} else {
-			m, err = c.nc.Read(c.in[c.w:])
-		}
+		// A read after each answer comes back with EAGAIN when the viewer
+		// has sent nothing more; it cannot be skipped in favour of waiting
+		// for the poller, as nginx does, because Go's poller forgets
+		// readiness it reported before the read began (RawConn.Read resets
+		// it): the connection would stall (TestFastPathKeepAliveUnderLoad).
+		m, err := c.nc.Read(c.in[c.w:])
 		c.w += m
 		if err != nil {
 			return

@@ -271,8 +271,7 @@ func TestClosingTheListenerEndsIdleConnections(t *testing.T) {
 	}
 }
 
-// TestFastPathReadsEveryByte covers the fast path's reads, which after a
-// short read wait for the poller instead of trying the socket: a request
+// TestFastPathReadsEveryByte covers the fast path's reads: a request
 // trickling in must be answered, and so must a pipelined burst larger than
 // the read buffer, whose rest is already in the socket when the buffer
 // fills (waiting for the poller there would hang).
@@ -323,5 +322,50 @@ func TestFastPathReadsEveryByte(t *testing.T) {
 	}
 	if got := h.edge.Stats.FastPath.Load() - before; got != 3+burst {
 		t.Fatalf("the fast path answered %d requests, want %d", got, 3+burst)
+	}
+}
+
+// TestFastPathKeepAliveUnderLoad runs many keep-alive connections that each
+// send their next request the moment a response arrives, as wrk does. A
+// connection whose next request the fast path fails to notice stalls until
+// the deadline. (A version that, after a short read, waited for the poller
+// instead of reading failed this with GOMAXPROCS=2: Go's poller forgets
+// readiness it reported before the wait began.)
+func TestFastPathKeepAliveUnderLoad(t *testing.T) {
+	h := newHarness(t)
+	p, _ := h.staged(headerPolicy)
+	req := []byte("GET /app.js HTTP/1.1\r\nHost: " + p.DomainName + "\r\n\r\n")
+	raw(t, addr(h.srv), string(req), 1) // fill the cache
+	const conns, each = 32, 400
+	errs := make(chan error, conns)
+	for range conns {
+		go func() {
+			c, err := net.Dial("tcp", addr(h.srv))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			for i := range each {
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				if _, err := c.Write(req); err != nil {
+					errs <- err
+					return
+				}
+				r, err := http.ReadResponse(br, nil)
+				if err != nil {
+					errs <- fmt.Errorf("response %d: %w", i+1, err)
+					return
+				}
+				io.Copy(io.Discard, r.Body)
+			}
+			errs <- nil
+		}()
+	}
+	for range conns {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
