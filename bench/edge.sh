@@ -12,7 +12,8 @@
 # a Set-Cookie) and wrk sending a valid session cookie (a returning viewer,
 # as a browser is after its first request). The servers run one after the
 # other, RUNS times (other work on the machine shifts all of them alike
-# within a run); the table shows each figure's median over the runs. Last,
+# within a run); the table shows each figure's median over the runs, with
+# how busy wrk's CPUs were (at 100%, wrk bounds req/s, not the server). Last,
 # the time from a config change (a promote over the API) to the edge
 # serving it, with bench/promote.
 #
@@ -131,24 +132,49 @@ cpu_ticks() {
   for p in "${all[@]}"; do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done | awk '{s+=$1} END {print s+0}'
 }
 
-# run_wrk pid url [extra wrk args...] -> "rps p99ms cpu-us-per-request".
-# The server's CPU time per request is the figure other work on a shared
-# machine disturbs least: it does not count time the server waited for a CPU.
+# Busy and total jiffies of the load generator's CPUs so far (from
+# /proc/stat): when wrk's CPUs are all busy, wrk, not the server, bounds
+# requests/s, and the server's CPU time per request is its capacity figure.
+client_jiffies() {
+  python3 - "$WRK_CPUS" <<'PY'
+import sys
+want = set()
+for p in sys.argv[1].split(","):
+    a, _, b = p.partition("-")
+    want.update(range(int(a), int(b or a) + 1))
+busy = total = 0
+for line in open("/proc/stat"):
+    f = line.split()
+    if f[0].startswith("cpu") and f[0] != "cpu" and int(f[0][3:]) in want:
+        v = [int(x) for x in f[1:8]]
+        total += sum(v)
+        busy += sum(v) - v[3] - v[4]  # all but idle and iowait
+print(busy, total)
+PY
+}
+
+# run_wrk pid url [extra wrk args...] -> "rps p99ms cpu-us-per-request
+# client-busy-percent". The server's CPU time per request is the figure
+# other work on a shared machine disturbs least: it does not count time the
+# server waited for a CPU.
 run_wrk() {
   local pid=$1 url=$2; shift 2
   local args=(-t"$NW" -c"$CONNS" --latency "$@")
   taskset -c "$WRK_CPUS" wrk "${args[@]}" -d2s "$url" >/dev/null 2>&1 # warm-up pass fills caches
-  local t0 t1 out
+  local t0 t1 c0 c1 out
   t0=$(cpu_ticks "$pid")
+  c0=$(client_jiffies)
   out=$(taskset -c "$WRK_CPUS" wrk "${args[@]}" -d"$DURATION" "$url")
+  c1=$(client_jiffies)
   t1=$(cpu_ticks "$pid")
-  awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
+  awk -v ticks=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v c="$c0 $c1" '
     / requests in / {n=$1}
     /Non-2xx/ {bad=$NF}
     /Requests\/sec/ {rps=$2}
     /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p99=v}
     END {if (bad > 0) {print "wrk saw " bad " non-2xx answers" > "/dev/stderr"; exit 1}
-         printf "%s %s %.2f\n", rps, p99, (n > 0 ? ticks * 1e6 / hz / n : 0)}' <<<"$out"
+         split(c, j, " ")
+         printf "%s %s %.2f %.0f\n", rps, p99, (n > 0 ? ticks * 1e6 / hz / n : 0), (j[4] > j[2] ? 100 * (j[3] - j[1]) / (j[4] - j[2]) : 0)}' <<<"$out"
 }
 
 # Every server must answer 200 with the whole file before it is measured.
@@ -183,16 +209,16 @@ for run in $(seq "$RUNS"); do
 done
 python3 - "$results" <<'PY'
 import statistics, sys
-rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 6]
+rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 7]
 by = {}
-for run, f, srv, rps, p99, cpu in rows:
-    by.setdefault((f, srv), []).append((float(rps), float(p99), float(cpu)))
-med = {k: tuple(statistics.median(r[i] for r in v) for i in range(3)) for k, v in by.items()}
+for run, f, srv, rps, p99, cpu, client in rows:
+    by.setdefault((f, srv), []).append((float(rps), float(p99), float(cpu), float(client)))
+med = {k: tuple(statistics.median(r[i] for r in v) for i in range(4)) for k, v in by.items()}
 n = len(next(iter(by.values())))
-print(f"{'file':<16}{'server':<15}{'req/s':>10}{'p99 ms':>9}{'CPU us/req':>12}   median of {n} runs; the runs (req/s, p99 ms, CPU us/req):")
-for (f, srv), (rps, p99, cpu) in sorted(med.items()):
-    runs = "  ".join(f"{r:.0f} {p:.2f} {c:.1f}" for r, p, c in by[(f, srv)])
-    print(f"{f:<16}{srv:<15}{rps:>10.0f}{p99:>9.2f}{cpu:>12.1f}   {runs}")
+print(f"{'file':<16}{'server':<15}{'req/s':>10}{'p99 ms':>9}{'CPU us/req':>12}{'wrk busy':>10}   median of {n} runs; the runs (req/s, p99 ms, CPU us/req):")
+for (f, srv), (rps, p99, cpu, client) in sorted(med.items()):
+    runs = "  ".join(f"{r:.0f} {p:.2f} {c:.1f}" for r, p, c, _ in by[(f, srv)])
+    print(f"{f:<16}{srv:<15}{rps:>10.0f}{p99:>9.2f}{cpu:>12.1f}{client:>9.0f}%   {runs}")
 print("ratios of medians (CPU us/req: lower is better; below 1.00x edgecd uses less CPU per request):")
 for f in sorted({k[0] for k in med}):
     nx, cd = med[(f, "nginx")], med[(f, "caddy")]
@@ -200,6 +226,11 @@ for f in sorted({k[0] for k in med}):
         e = med[(f, srv)]
         print(f"  {f} {srv:<14} vs nginx: req/s {e[0]/nx[0]:.2f}x p99 {e[1]/nx[1]:.2f}x CPU/req {e[2]/nx[2]:.2f}x"
               f"   vs caddy: req/s {e[0]/cd[0]:.2f}x p99 {e[1]/cd[1]:.2f}x CPU/req {e[2]/cd[2]:.2f}x")
+busy = sorted((srv, f) for (f, srv), m in med.items() if m[3] >= 95)
+if busy:
+    print("wrk's CPUs were busy (>= 95%) for: " + ", ".join(f"{srv} {f}" for srv, f in busy) + ".")
+    print("There the load generator, not the server, bounds req/s: compare CPU us/req, the server's cost per")
+    print("request (1e6 / CPU us/req is what one server CPU could serve with a faster client).")
 PY
 
 echo "config change -> edge serving it ($PROMOTES promotes over the CloudFront API):"
