@@ -113,7 +113,7 @@ func (l *fastListener) acceptLoop() {
 			continue
 		}
 		delay = 0
-		c := &fastConn{l: l, nc: nc, in: make([]byte, readBuffer), out: make([]byte, 0, 4<<10)}
+		c := &fastConn{l: l, nc: nc, raw: newRawIO(nc), in: make([]byte, readBuffer), out: make([]byte, 0, 4<<10)}
 		l.mu.Lock()
 		if l.closing.Load() {
 			l.mu.Unlock()
@@ -145,6 +145,7 @@ type fastConn struct {
 	key  []byte // cache key being looked up
 	path []byte // path after DefaultRootObject
 
+	raw      *rawIO      // nil when not a socket: then nc's Read and Write
 	sender   *fileSender // nil until the first large hit, or when not TCP
 	deadline time.Time   // the read deadline now set
 	dateSec  int64
@@ -228,7 +229,13 @@ func (c *fastConn) serve() {
 		// for the poller, as nginx does, because Go's poller forgets
 		// readiness it reported before the read began (RawConn.Read resets
 		// it): the connection would stall (TestFastPathKeepAliveUnderLoad).
-		m, err := c.nc.Read(c.in[c.w:])
+		var m int
+		var err error
+		if c.raw != nil {
+			m, err = c.raw.Read(c.in[c.w:])
+		} else {
+			m, err = c.nc.Read(c.in[c.w:])
+		}
 		c.w += m
 		if err != nil {
 			return
@@ -257,7 +264,12 @@ func (c *fastConn) flush() error {
 	if len(c.out) == 0 {
 		return nil
 	}
-	_, err := c.nc.Write(c.out)
+	var err error
+	if c.raw != nil {
+		_, err = c.raw.Write(c.out)
+	} else {
+		_, err = c.nc.Write(c.out)
+	}
 	c.out = c.out[:0]
 	return err
 }
@@ -370,11 +382,16 @@ func (c *fastConn) answer(q *request) (bool, error) {
 		}
 	}
 	// Header and body in one writev; the body is the cache's own bytes.
-	c.vec[0], c.vec[1] = out, body
-	c.bufs = c.vec[:]
-	_, err := c.bufs.WriteTo(c.nc)
+	var err error
+	if c.raw != nil {
+		_, err = c.raw.Writev(out, body)
+	} else {
+		c.vec[0], c.vec[1] = out, body
+		c.bufs = c.vec[:]
+		_, err = c.bufs.WriteTo(c.nc)
+		c.vec[1] = nil
+	}
 	c.out = out[:0]
-	c.vec[1] = nil
 	return true, err
 }
 

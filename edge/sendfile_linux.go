@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -91,17 +92,21 @@ func (s *fileSender) send(head []byte, file *bodyFile) error {
 	return s.err
 }
 
+// sendHead and sendBody use raw system calls on the non-blocking socket,
+// for the reason given at rawIO.
 func (s *fileSender) sendHead(fd uintptr) bool {
 	for s.sent < len(s.head) {
-		n, err := unix.SendmsgN(int(fd), s.head[s.sent:], nil, nil, unix.MSG_MORE|unix.MSG_NOSIGNAL)
-		switch err {
-		case nil:
-			s.sent += n
+		rest := s.head[s.sent:]
+		n, _, errno := syscall.RawSyscall6(syscall.SYS_SENDTO, fd, uintptr(unsafe.Pointer(unsafe.SliceData(rest))), uintptr(len(rest)),
+			unix.MSG_MORE|unix.MSG_NOSIGNAL, 0, 0)
+		switch errno {
+		case 0:
+			s.sent += int(n)
 		case unix.EINTR:
 		case unix.EAGAIN:
 			return false // wait until the socket is writable
 		default:
-			s.err = err
+			s.err = errno
 			return true
 		}
 	}
@@ -110,13 +115,14 @@ func (s *fileSender) sendHead(fd uintptr) bool {
 
 func (s *fileSender) sendBody(fd uintptr) bool {
 	for s.off < int64(s.file.size) {
-		n, err := unix.Sendfile(int(fd), s.file.fd, &s.off, s.file.size-int(s.off))
+		n, _, errno := syscall.RawSyscall6(syscall.SYS_SENDFILE, fd, uintptr(s.file.fd), uintptr(unsafe.Pointer(&s.off)),
+			uintptr(s.file.size-int(s.off)), 0, 0)
 		switch {
-		case err == unix.EINTR:
-		case err == unix.EAGAIN:
+		case errno == unix.EINTR:
+		case errno == unix.EAGAIN:
 			return false
-		case err != nil:
-			s.err = err
+		case errno != 0:
+			s.err = errno
 			return true
 		case n == 0:
 			s.err = io.ErrUnexpectedEOF
