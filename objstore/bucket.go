@@ -262,20 +262,8 @@ func ValidatePolicy(policy []byte) error {
 // writeSmallFile replaces the file at path (in the store's own trees)
 // atomically with b.
 func (s *Store) writeSmallFile(path string, b []byte) error {
-	f, err := s.createTemp("doc-")
+	f, err := s.stage("doc-", b)
 	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		discard(f)
-		return err
-	}
-	if err := s.sync(f); err != nil {
-		discard(f)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
 		return err
 	}
 	if err := os.Rename(f.Name(), path); err != nil {

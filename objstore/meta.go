@@ -143,19 +143,10 @@ func (s *Store) writeMeta(bucket string, kp keyPath, doc metaDoc) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.createTemp("meta-")
+	f, err := s.stage("meta-", b)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(b); err != nil {
-		discard(f)
-		return err
-	}
-	if err := s.sync(f); err != nil {
-		discard(f)
-		return err
-	}
-	f.Close()
 	for attempt := 0; ; attempt++ {
 		err = s.placeMeta(bucket, kp, f)
 		if err == nil || attempt == 5 {

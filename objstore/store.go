@@ -216,6 +216,30 @@ func (s *Store) createTemp(prefix string) (*os.File, error) {
 	return nil, fmt.Errorf("create temporary file: no free name in %s", filepath.Join(s.root, tmpDir))
 }
 
+// stage writes b to a new temporary file named with prefix, synced and
+// closed, ready to be renamed into place; on failure nothing is left
+// behind. Small documents (bucket, policy, upload and metadata files) are
+// all written this way, so a crash leaves either the old file or the new.
+func (s *Store) stage(prefix string, b []byte) (*os.File, error) {
+	f, err := s.createTemp(prefix)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(b); err != nil {
+		discard(f)
+		return nil, err
+	}
+	if err := s.sync(f); err != nil {
+		discard(f)
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return f, nil
+}
+
 // sync flushes f unless the store runs without fsync.
 func (s *Store) sync(f *os.File) error {
 	if s.opts.NoSync {
