@@ -132,28 +132,14 @@ func (db *DB) ListEntries(ctx context.Context, kind string, q store.Query) ([]st
 }
 
 func listEntries(ctx context.Context, q querier, kind string, opt store.Query) ([]store.Entry, error) {
-	sqlText := `SELECT id, body FROM entries WHERE kind = ? AND id > ?`
-	args := []any{kind, opt.After}
-	if opt.Prefix != "" {
-		sqlText += ` AND id >= ? AND substr(id, 1, ?) = ?`
-		args = append(args, opt.Prefix, len(opt.Prefix), opt.Prefix)
-	}
-	sqlText += ` ORDER BY id`
-	if opt.Limit > 0 {
-		sqlText += fmt.Sprintf(` LIMIT %d`, opt.Limit)
-	}
-	rows, err := q.QueryContext(ctx, sqlText, args...)
+	where, args := keyFilter(opt, []any{kind})
+	rows, err := q.QueryContext(ctx, `SELECT id, body FROM entries WHERE kind = ?`+where, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.Entry
-	for rows.Next() {
+	return collect(rows, func(row scanner) (store.Entry, error) {
 		var e store.Entry
-		if err := rows.Scan(&e.ID, &e.Body); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		err := row.Scan(&e.ID, &e.Body)
+		return e, err
+	})
 }

@@ -18,7 +18,24 @@ type querier interface {
 
 const recordCols = `kind, id, version, rev, body, created, updated`
 
-func scanRecord(row interface{ Scan(...any) error }) (store.Record, error) {
+// scanner is a row to scan: *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// collect scans every row of rows with scan, then closes rows.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func scanRecord(row scanner) (store.Record, error) {
 	var r store.Record
 	var created, updated string
 	if err := row.Scan(&r.Kind, &r.ID, &r.Version, &r.Rev, &r.Body, &created, &updated); err != nil {
@@ -36,33 +53,31 @@ func get(ctx context.Context, q querier, kind, id string) (store.Record, error) 
 	return r, err
 }
 
-func list(ctx context.Context, q querier, kind string, opt store.Query) ([]store.Record, error) {
-	sqlText := `SELECT ` + recordCols + ` FROM records WHERE kind = ? AND id > ?`
-	args := []any{kind, opt.After}
+// keyFilter is the WHERE clause of a list or listEntries after
+// "kind = ?", and its arguments after kind. The prefix is a range scan on
+// the primary key instead of LIKE, which would need escaping and could not
+// use the index.
+func keyFilter(opt store.Query, args []any) (string, []any) {
+	where := ` AND id > ?`
+	args = append(args, opt.After)
 	if opt.Prefix != "" {
-		// Range scan on the primary key instead of LIKE, which would need
-		// escaping and could not use the index.
-		sqlText += ` AND id >= ? AND substr(id, 1, ?) = ?`
+		where += ` AND id >= ? AND substr(id, 1, ?) = ?`
 		args = append(args, opt.Prefix, len(opt.Prefix), opt.Prefix)
 	}
-	sqlText += ` ORDER BY id`
+	where += ` ORDER BY id`
 	if opt.Limit > 0 {
-		sqlText += fmt.Sprintf(` LIMIT %d`, opt.Limit)
+		where += fmt.Sprintf(` LIMIT %d`, opt.Limit)
 	}
-	rows, err := q.QueryContext(ctx, sqlText, args...)
+	return where, args
+}
+
+func list(ctx context.Context, q querier, kind string, opt store.Query) ([]store.Record, error) {
+	where, args := keyFilter(opt, []any{kind})
+	rows, err := q.QueryContext(ctx, `SELECT `+recordCols+` FROM records WHERE kind = ?`+where, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.Record
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanRecord)
 }
 
 // Get implements store.Store.
@@ -77,7 +92,7 @@ func (db *DB) List(ctx context.Context, kind string, q store.Query) ([]store.Rec
 
 const historyCols = `kind, id, version, rev, deleted, body, created, updated`
 
-func scanHistory(row interface{ Scan(...any) error }) (store.Record, error) {
+func scanHistory(row scanner) (store.Record, error) {
 	var r store.Record
 	var created, updated string
 	if err := row.Scan(&r.Kind, &r.ID, &r.Version, &r.Rev, &r.Deleted, &r.Body, &created, &updated); err != nil {
@@ -102,16 +117,8 @@ func (db *DB) History(ctx context.Context, kind, id string) ([]store.Record, err
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.Record
-	for rows.Next() {
-		r, err := scanHistory(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanHistory)
+	if err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {
@@ -160,16 +167,11 @@ func (db *DB) Changes(ctx context.Context, afterRev int64, limit int) ([]store.C
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.Change
-	for rows.Next() {
+	return collect(rows, func(row scanner) (store.Change, error) {
 		var c store.Change
-		if err := rows.Scan(&c.Rev, &c.Kind, &c.ID, &c.Version, &c.Deleted); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		err := row.Scan(&c.Rev, &c.Kind, &c.ID, &c.Version, &c.Deleted)
+		return c, err
+	})
 }
 
 func validKey(kind, id string) error {
