@@ -168,6 +168,23 @@ func NextVersion(kind, id string, cur, expect int64) (int64, error) {
 	return max(cur, -cur) + 1, nil
 }
 
+// NextRecord applies Tx.Put's rules for backends, as NextVersion does, and
+// also picks the creation time of the version to write. created is the
+// current record's creation time and now the transaction's, in whatever
+// form the backend keeps times. A record written where none exists (never
+// written, or deleted) is created now, even though its version numbers
+// continue from the deleted one.
+func NextRecord[T any](kind, id string, cur, expect int64, created, now T) (version int64, _ T, err error) {
+	version, err = NextVersion(kind, id, cur, expect)
+	if err != nil {
+		return 0, created, err
+	}
+	if cur <= 0 {
+		created = now
+	}
+	return version, created, nil
+}
+
 // CheckDelete applies Tx.Delete's rules for backends, with cur as for
 // NextVersion.
 func CheckDelete(kind, id string, cur, expect int64) error {

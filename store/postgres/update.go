@@ -120,12 +120,9 @@ func (t *tx) Put(ctx context.Context, kind, id string, body []byte, expect int64
 	if err != nil {
 		return store.Record{}, err
 	}
-	version, err := store.NextVersion(kind, id, cur, expect)
+	version, created, err := store.NextRecord(kind, id, cur, expect, created, t.now)
 	if err != nil {
 		return store.Record{}, err
-	}
-	if cur <= 0 {
-		created = t.now
 	}
 	if body == nil {
 		body = []byte{} // pgx would send nil as NULL
