@@ -2,13 +2,11 @@ package events
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	evbus "github.com/edgecd/edgecd/events"
@@ -72,18 +70,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Call runs one operation (PutEvents, or putEvents as Step Functions
 // writes it) on a JSON request body and returns the JSON response body.
 func (h *Handler) Call(ctx context.Context, operation string, body []byte) ([]byte, error) {
-	if operation != "" {
-		operation = strings.ToUpper(operation[:1]) + operation[1:]
-	}
-	fn, ok := h.ops[operation]
-	if !ok {
-		return nil, &awsjson.Error{Code: "UnknownOperationException", Message: fmt.Sprintf("Operation %s is not supported by this endpoint.", operation), Status: http.StatusBadRequest}
-	}
-	out, err := fn(ctx, body)
-	if err != nil {
-		return nil, h.wireError(operation, err)
-	}
-	return json.Marshal(out)
+	return awsjson.Dispatch(h.ops, awsjson.SDKOperation(operation), func(fn op) (any, error) { return fn(ctx, body) }, h.wireError)
 }
 
 func (h *Handler) authorize(ctx context.Context, action, resource string) error {

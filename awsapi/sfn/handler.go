@@ -3,7 +3,6 @@ package sfn
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -89,14 +88,17 @@ func New(e *flow.Engine, cfg Config) *Handler {
 // Call runs one operation on a JSON request body and returns the JSON
 // response body (the in-process entry; ServeHTTP wraps it).
 func (h *Handler) Call(ctx context.Context, operation string, body []byte) ([]byte, error) {
-	fn, ok := h.ops[operation]
-	if !ok {
-		return nil, &APIError{Code: "UnknownOperationException", Message: fmt.Sprintf("Operation %s is not supported by this endpoint.", operation), Status: http.StatusBadRequest}
+	return awsjson.Dispatch(h.ops, operation, func(fn op) (any, error) { return fn(ctx, h.caller(ctx), body) }, h.wireError)
+}
+
+// caller is who sends a request: the Caller hook's answer, else the iam
+// principal's account and region, else the development caller.
+func (h *Handler) caller(ctx context.Context) Caller {
+	if h.cfg.Caller != nil {
+		return h.cfg.Caller(ctx)
 	}
 	c := Caller{Account: "000000000000", Region: "us-east-1"}
-	if h.cfg.Caller != nil {
-		c = h.cfg.Caller(ctx)
-	} else if p := iam.PrincipalFrom(ctx); p != nil {
+	if p := iam.PrincipalFrom(ctx); p != nil {
 		if p.Key.Account != "" {
 			c.Account = p.Key.Account
 		}
@@ -104,11 +106,7 @@ func (h *Handler) Call(ctx context.Context, operation string, body []byte) ([]by
 			c.Region = p.Scope.Region
 		}
 	}
-	out, err := fn(ctx, c, body)
-	if err != nil {
-		return nil, h.wireError(operation, err)
-	}
-	return json.Marshal(out)
+	return c
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

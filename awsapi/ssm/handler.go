@@ -2,8 +2,6 @@ package ssm
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -84,23 +82,16 @@ func New(svc *params.Service, cfg Config) *Handler {
 // is the in-process entry (the flow engine's aws-sdk:ssm tasks) and what
 // ServeHTTP wraps; errors are *APIError or the Authorize hook's own.
 func (h *Handler) Call(ctx context.Context, operation string, body []byte) ([]byte, error) {
-	if operation != "" {
-		// Step Functions names actions in lower camel case (aws-sdk:ssm:getParameter).
-		operation = strings.ToUpper(operation[:1]) + operation[1:]
-	}
-	fn, ok := h.ops[operation]
-	if !ok {
-		return nil, &APIError{Code: "UnknownOperationException", Message: fmt.Sprintf("Operation %s is not supported by this endpoint.", operation), Status: http.StatusBadRequest}
-	}
-	c := Caller{Account: "000000000000", Region: "us-east-1", ARN: "arn:aws:iam::000000000000:root"}
+	return awsjson.Dispatch(h.ops, awsjson.SDKOperation(operation), func(fn op) (any, error) { return fn(ctx, h.caller(ctx), body) }, h.wireError)
+}
+
+// caller is who sends a request: the Caller hook's answer, else the
+// development caller.
+func (h *Handler) caller(ctx context.Context) Caller {
 	if h.cfg.Caller != nil {
-		c = h.cfg.Caller(ctx)
+		return h.cfg.Caller(ctx)
 	}
-	out, err := fn(ctx, c, body)
-	if err != nil {
-		return nil, h.wireError(operation, err)
-	}
-	return json.Marshal(out)
+	return Caller{Account: "000000000000", Region: "us-east-1", ARN: "arn:aws:iam::000000000000:root"}
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

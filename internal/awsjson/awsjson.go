@@ -45,6 +45,33 @@ type Protocol struct {
 // body.
 type CallFunc func(ctx context.Context, operation string, body []byte) ([]byte, error)
 
+// Dispatch runs one operation of a service's table and returns its JSON
+// response body: run calls ops[operation], an error it returns goes through
+// wire (the service's one mapping of domain errors to codes) and the result
+// is marshalled. An operation not in ops is an UnknownOperationException,
+// worded as the services word it.
+func Dispatch[Op any](ops map[string]Op, operation string, run func(Op) (any, error), wire func(operation string, err error) error) ([]byte, error) {
+	fn, ok := ops[operation]
+	if !ok {
+		return nil, &Error{Code: "UnknownOperationException", Message: fmt.Sprintf("Operation %s is not supported by this endpoint.", operation), Status: http.StatusBadRequest}
+	}
+	out, err := run(fn)
+	if err != nil {
+		return nil, wire(operation, err)
+	}
+	return json.Marshal(out)
+}
+
+// SDKOperation is the operation a Step Functions aws-sdk task names:
+// its actions are in lower camel case (aws-sdk:ssm:getParameter), the
+// operations in upper camel case (GetParameter).
+func SDKOperation(action string) string {
+	if action == "" {
+		return ""
+	}
+	return strings.ToUpper(action[:1]) + action[1:]
+}
+
 // Serve answers one HTTP request: it checks the method and target, reads
 // the body (bounded), calls the operation and writes its result or error.
 func (p Protocol) Serve(w http.ResponseWriter, r *http.Request, call CallFunc) {

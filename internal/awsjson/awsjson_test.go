@@ -90,3 +90,42 @@ func TestDecode(t *testing.T) {
 		t.Errorf("bad JSON: %v", err)
 	}
 }
+
+func TestDispatch(t *testing.T) {
+	ops := map[string]func() (any, error){
+		"Get":  func() (any, error) { return map[string]int{"n": 1}, nil },
+		"Fail": func() (any, error) { return nil, errors.New("not found") },
+	}
+	run := func(fn func() (any, error)) (any, error) { return fn() }
+	wire := func(op string, err error) error { return Validation(op + ": " + err.Error()) }
+	cases := []struct {
+		name, op, out, code, msg string
+	}{
+		{"result is marshalled", "Get", `{"n":1}`, "", ""},
+		{"error goes through wire", "Fail", "", "ValidationException", "Fail: not found"},
+		{"unknown operation", "Put", "", "UnknownOperationException", "Operation Put is not supported by this endpoint."},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := Dispatch(ops, c.op, run, wire)
+			if c.code == "" {
+				if err != nil || string(out) != c.out {
+					t.Fatalf("got %s, %v; want %s", out, err, c.out)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Code != c.code || e.Message != c.msg || e.Status != http.StatusBadRequest {
+				t.Fatalf("got %v; want %s: %s", err, c.code, c.msg)
+			}
+		})
+	}
+}
+
+func TestSDKOperation(t *testing.T) {
+	for in, want := range map[string]string{"getParameter": "GetParameter", "PutEvents": "PutEvents", "": ""} {
+		if got := SDKOperation(in); got != want {
+			t.Errorf("SDKOperation(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
