@@ -20,16 +20,22 @@ func uploadPart(t *testing.T, s *Store, bucket, key, id string, n int, body []by
 	return p
 }
 
+func newUpload(t *testing.T, s *Store, bucket, key string, meta Metadata) string {
+	t.Helper()
+	id, err := s.CreateMultipartUpload(context.Background(), bucket, key, meta)
+	if err != nil {
+		t.Fatalf("CreateMultipartUpload %s/%s: %v", bucket, key, err)
+	}
+	return id
+}
+
 // TestMultipartETagMatchesS3 checks the assembled bytes and the ETag against
 // a value computed independently (Python hashlib) for the same parts.
 func TestMultipartETagMatchesS3(t *testing.T) {
 	s := newStore(t, Options{}) // S3's real 5 MiB minimum
 	ctx := context.Background()
 	newBucket(t, s, "b1b")
-	id, err := s.CreateMultipartUpload(ctx, "b1b", "big/file.bin", Metadata{ContentType: "application/x-big", User: map[string]string{"k": "v"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newUpload(t, s, "b1b", "big/file.bin", Metadata{ContentType: "application/x-big", User: map[string]string{"k": "v"}})
 	p1 := bytes.Repeat([]byte("a"), 5<<20)
 	p2 := bytes.Repeat([]byte("b"), 100)
 	sum := md5.Sum(p2)
@@ -68,10 +74,7 @@ func TestCompleteMultipartUploadValidates(t *testing.T) {
 	s := newStore(t, Options{MinPartSize: 10})
 	ctx := context.Background()
 	newBucket(t, s, "b1b")
-	id, err := s.CreateMultipartUpload(ctx, "b1b", "k", Metadata{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newUpload(t, s, "b1b", "k", Metadata{})
 	big := uploadPart(t, s, "b1b", "k", id, 1, []byte("0123456789"))
 	small := uploadPart(t, s, "b1b", "k", id, 2, []byte("tiny"))
 	last := uploadPart(t, s, "b1b", "k", id, 3, []byte("end"))
@@ -118,10 +121,7 @@ func TestMultipartUploadErrors(t *testing.T) {
 	if _, err := s.CreateMultipartUpload(ctx, "b1b", "a/../b", Metadata{}); !errors.Is(err, ErrInvalidKey) {
 		t.Fatalf("create with bad key = %v", err)
 	}
-	id, err := s.CreateMultipartUpload(ctx, "b1b", "k", Metadata{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newUpload(t, s, "b1b", "k", Metadata{})
 	body := strings.NewReader("x")
 	for _, tt := range []struct {
 		name string
@@ -165,10 +165,7 @@ func TestListPartsAndUploads(t *testing.T) {
 	newBucket(t, s, "b1b")
 	ids := map[string]string{}
 	for _, k := range []string{"b/2", "a", "b/1", "c"} {
-		id, err := s.CreateMultipartUpload(ctx, "b1b", k, Metadata{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := newUpload(t, s, "b1b", k, Metadata{})
 		ids[k] = id
 	}
 	for _, n := range []int{3, 1, 2, 10} {
@@ -225,10 +222,7 @@ func TestUploadPartCopy(t *testing.T) {
 	newBucket(t, s, "src")
 	newBucket(t, s, "dst")
 	put(t, s, "src", "obj", "0123456789")
-	id, err := s.CreateMultipartUpload(ctx, "dst", "copy", Metadata{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newUpload(t, s, "dst", "copy", Metadata{})
 	p1, err := s.UploadPartCopy(ctx, "dst", "copy", id, 1, "src", "obj", 5, 9)
 	if err != nil {
 		t.Fatal(err)
@@ -262,10 +256,7 @@ func TestPartReplacedByHandIsRehashed(t *testing.T) {
 	s := newStore(t, Options{MinPartSize: 1})
 	ctx := context.Background()
 	newBucket(t, s, "b1b")
-	id, err := s.CreateMultipartUpload(ctx, "b1b", "k", Metadata{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := newUpload(t, s, "b1b", "k", Metadata{})
 	uploadPart(t, s, "b1b", "k", id, 1, []byte("original"))
 	writeFile(t, s.uploadDir("b1b", id)+"/"+partName(1), "swapped!")
 	list, err := s.ListParts(ctx, "b1b", "k", id, ListPartsOptions{})
