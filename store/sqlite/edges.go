@@ -21,18 +21,15 @@ func (db *DB) Edges(ctx context.Context) ([]store.Edge, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.Edge
-	for rows.Next() {
+	return collect(rows, func(row scanner) (store.Edge, error) {
 		var e store.Edge
 		var started, seen string
-		if err := rows.Scan(&e.ID, &e.Addr, &started, &seen, &e.AckedRev); err != nil {
-			return nil, err
+		if err := row.Scan(&e.ID, &e.Addr, &started, &seen, &e.AckedRev); err != nil {
+			return store.Edge{}, err
 		}
 		e.Started, e.LastSeen = parseTS(started), parseTS(seen)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, nil
+	})
 }
 
 // DeleteEdge implements store.Store.
