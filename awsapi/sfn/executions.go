@@ -92,18 +92,7 @@ func describe(x flow.Execution, data bool) map[string]any {
 			out["output"] = string(x.Output)
 		}
 	}
-	if x.Error != "" {
-		out["error"] = x.Error
-	}
-	if x.Cause != "" {
-		out["cause"] = x.Cause
-	}
-	if x.VersionARN != "" {
-		out["stateMachineVersionArn"] = x.VersionARN
-	}
-	if x.AliasARN != "" {
-		out["stateMachineAliasArn"] = x.AliasARN
-	}
+	setOptional(out, "error", x.Error, "cause", x.Cause, "stateMachineVersionArn", x.VersionARN, "stateMachineAliasArn", x.AliasARN)
 	return out
 }
 

@@ -129,6 +129,17 @@ func (h *Handler) authorize(ctx context.Context, action, resource string) error 
 	return h.cfg.Authorize(ctx, action, resource)
 }
 
+// setOptional sets the string members of a response given as (member,
+// value) pairs, leaving out the empty ones: Step Functions omits an
+// optional member it has no value for rather than sending "".
+func setOptional(out map[string]any, pairs ...string) {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] != "" {
+			out[pairs[i]] = pairs[i+1]
+		}
+	}
+}
+
 // Page tokens are opaque to clients: base64 of the last key returned.
 func pageToken(last string) string { return base64.RawURLEncoding.EncodeToString([]byte(last)) }
 

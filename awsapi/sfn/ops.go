@@ -130,9 +130,7 @@ func (h *Handler) describeStateMachine(ctx context.Context, c Caller, body []byt
 		out := describeMachine(m)
 		out["stateMachineArn"] = v.ARN
 		out["creationDate"] = ts(v.Created)
-		if v.Description != "" {
-			out["description"] = v.Description
-		}
+		setOptional(out, "description", v.Description)
 		return out, nil
 	}
 	arn, err := h.machineArg(ctx, body, "states:DescribeStateMachine")
@@ -296,14 +294,6 @@ func (h *Handler) testState(ctx context.Context, c Caller, body []byte) (any, er
 	if res.Output != nil {
 		out["output"] = string(res.Output)
 	}
-	if res.NextState != "" {
-		out["nextState"] = res.NextState
-	}
-	if res.Error != "" {
-		out["error"] = res.Error
-	}
-	if res.Cause != "" {
-		out["cause"] = res.Cause
-	}
+	setOptional(out, "nextState", res.NextState, "error", res.Error, "cause", res.Cause)
 	return out, nil
 }

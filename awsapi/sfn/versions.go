@@ -162,9 +162,7 @@ func (h *Handler) describeStateMachineAlias(ctx context.Context, c Caller, body 
 	}
 	out := map[string]any{"stateMachineAliasArn": a.ARN, "name": a.Name, "routingConfiguration": rs,
 		"creationDate": ts(a.Created), "updateDate": ts(a.Updated)}
-	if a.Description != "" {
-		out["description"] = a.Description
-	}
+	setOptional(out, "description", a.Description)
 	return out, nil
 }
 
