@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,74 +16,29 @@ import (
 	"time"
 
 	"github.com/edgecd/edgecd/flow"
+	"github.com/edgecd/edgecd/internal/awscli"
 	"github.com/edgecd/edgecd/store/sqlite"
 )
 
-// awsCLI is the real aws CLI v2 (not the v1 that may come first on PATH).
-const awsCLI = "/usr/bin/aws"
-
-type cli struct {
-	endpoint string
-	env      []string
-}
+// cli runs `aws stepfunctions ...` (the real CLI v2) against one endpoint.
+type cli struct{ *awscli.CLI }
 
 func newCLI(t *testing.T, endpoint string) *cli {
-	t.Helper()
-	if _, err := os.Stat(awsCLI); err != nil {
-		t.Skipf("aws CLI v2 not installed at %s", awsCLI)
-	}
-	dir := t.TempDir()
-	empty := filepath.Join(dir, "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &cli{endpoint: endpoint, env: []string{
-		"PATH=/usr/bin:/bin", "HOME=" + dir,
-		"AWS_ACCESS_KEY_ID=AKIDEDGECDTEST", "AWS_SECRET_ACCESS_KEY=secret",
-		"AWS_DEFAULT_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
-		"AWS_CONFIG_FILE=" + empty, "AWS_SHARED_CREDENTIALS_FILE=" + empty,
-		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
-	}}
+	c := awscli.New(t, endpoint, "AKIDEDGECDTEST", "secret")
+	c.Prefix = []string{"stepfunctions", "--output", "json"}
+	return &cli{c}
 }
 
-func (c *cli) run(t *testing.T, args ...string) (string, string, int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, awsCLI, append([]string{"stepfunctions", "--endpoint-url", c.endpoint, "--output", "json"}, args...)...)
-	cmd.Env = c.env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return out.String(), errb.String(), ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("aws %v: %v", args, err)
-	}
-	return out.String(), errb.String(), 0
-}
-
+// ok runs a command that must succeed and decodes its JSON output into v.
 func (c *cli) ok(t *testing.T, v any, args ...string) {
 	t.Helper()
-	out, stderr, code := c.run(t, args...)
-	if code != 0 {
-		t.Fatalf("aws stepfunctions %s: exit %d: %s", strings.Join(args, " "), code, stderr)
-	}
-	if v != nil {
-		if err := json.Unmarshal([]byte(out), v); err != nil {
-			t.Fatalf("aws stepfunctions %s: output %q: %v", strings.Join(args, " "), out, err)
-		}
-	}
+	c.Run(v, args...)
 }
 
 // fails runs a command that must fail with the given error code.
 func (c *cli) fails(t *testing.T, code string, args ...string) {
 	t.Helper()
-	_, stderr, exit := c.run(t, args...)
-	if exit == 0 || !strings.Contains(stderr, "("+code+")") {
-		t.Fatalf("aws stepfunctions %s: exit %d, stderr %q; want error %s", strings.Join(args, " "), exit, stderr, code)
-	}
+	c.Fails(code, args...)
 }
 
 // server runs the API over an engine on a real SQLite file.
@@ -261,7 +215,7 @@ func TestCLIStartDescribeHistoryStopAndErrors(t *testing.T) {
 	c.fails(t, "ExecutionDoesNotExist", "stop-execution", "--execution-arn", "arn:aws:states:us-east-1:123456789012:execution:waiter:nope")
 	badDef := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(badDef, []byte(`{"StartAt":"X","States":{"A":{"Type":"Pass","Next":"B"}}}`), 0o600)
-	_, stderr, _ := c.run(t, "create-state-machine", "--name", "bad", "--definition", "file://"+badDef, "--role-arn", "arn:aws:iam::123456789012:role/r")
+	_, stderr, _ := c.Try("create-state-machine", "--name", "bad", "--definition", "file://"+badDef, "--role-arn", "arn:aws:iam::123456789012:role/r")
 	if !strings.Contains(stderr, "(InvalidDefinition)") || !strings.Contains(stderr, "$.StartAt") || !strings.Contains(stderr, "$.States.A.Next") {
 		t.Fatalf("invalid definition: %s", stderr)
 	}
