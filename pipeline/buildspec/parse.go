@@ -5,10 +5,11 @@ import (
 	"path"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/edgecd/edgecd/pipeline/internal/yamlnode"
 )
 
 // MaxSize is the largest buildspec Parse reads.
@@ -21,16 +22,16 @@ const MaxSize = 1 << 20
 func Parse(file string, data []byte) (*Spec, []Problem) {
 	p := &parser{file: file}
 	if len(data) > MaxSize {
-		p.problems = append(p.problems, Problem{file, 1, 1, fmt.Sprintf("buildspec is %d bytes, more than the %d accepted", len(data), MaxSize)})
+		p.problems = append(p.problems, Problem{File: file, Line: 1, Column: 1, Msg: fmt.Sprintf("buildspec is %d bytes, more than the %d accepted", len(data), MaxSize)})
 		return nil, p.problems
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		p.problems = append(p.problems, yamlProblem(file, err))
+		p.problems = append(p.problems, yamlnode.Syntax(file, err))
 		return nil, p.problems
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
-		p.problems = append(p.problems, Problem{file, 1, 1, "buildspec is empty: it needs at least version: 0.2 and phases"})
+		p.problems = append(p.problems, Problem{File: file, Line: 1, Column: 1, Msg: "buildspec is empty: it needs at least version: 0.2 and phases"})
 		return nil, p.problems
 	}
 	spec := p.spec(doc.Content[0])
@@ -41,18 +42,6 @@ func Parse(file string, data []byte) (*Spec, []Problem) {
 	return spec, nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlProblem locates a YAML syntax error; yaml.v3 gives its line only.
-func yamlProblem(file string, err error) Problem {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return Problem{file, line, 1, "invalid YAML: " + m[2]}
-	}
-	return Problem{file, 1, 1, "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
-}
-
 type parser struct {
 	file     string
 	problems []Problem
@@ -60,11 +49,11 @@ type parser struct {
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
-	p.problems = append(p.problems, Problem{p.file, n.Line, n.Column, fmt.Sprintf(format, args...)})
+	p.problems = append(p.problems, yamlnode.At(p.file, n, fmt.Sprintf(format, args...)))
 }
 
 func (p *parser) warnf(n *yaml.Node, format string, args ...any) {
-	p.warnings = append(p.warnings, Problem{p.file, n.Line, n.Column, fmt.Sprintf(format, args...)})
+	p.warnings = append(p.warnings, yamlnode.At(p.file, n, fmt.Sprintf(format, args...)))
 }
 
 // field is one key of a mapping with its value node.

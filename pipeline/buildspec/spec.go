@@ -1,21 +1,10 @@
 package buildspec
 
-import "fmt"
+import "github.com/edgecd/edgecd/pipeline/internal/yamlnode"
 
 // Problem is one error (or, in Spec.Warnings, one warning) found in a
 // buildspec, located in its file.
-type Problem struct {
-	File   string
-	Line   int
-	Column int
-	Msg    string
-}
-
-func (p Problem) String() string {
-	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Msg)
-}
-
-func (p Problem) Error() string { return p.String() }
+type Problem = yamlnode.Problem
 
 // Spec is a parsed buildspec.
 type Spec struct {

@@ -250,7 +250,7 @@ func (p *parser) references(pl *Pipeline, pa *parsedAction, n *yaml.Node, what, 
 	scan(v, func(r Ref, ok bool) {
 		line, col := refPos(n, pa.owns(n), r.Offset)
 		bad := func(format string, args ...any) {
-			p.problems = append(p.problems, Problem{p.file, line, col, what + ": " + fmt.Sprintf(format, args...)})
+			p.problems = append(p.problems, Problem{File: p.file, Line: line, Column: col, Msg: what + ": " + fmt.Sprintf(format, args...)})
 		}
 		if !ok {
 			bad("%q is not a variable reference: write #{Namespace.Variable}", clip(v[r.Offset:r.Offset+r.Len]))

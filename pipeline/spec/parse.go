@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/edgecd/edgecd/pipeline/internal/yamlnode"
 )
 
 // MaxSize is the largest definition Parse reads.
@@ -23,25 +24,25 @@ func Parse(file string, data []byte) (pl *Pipeline, problems []Problem) {
 		// The YAML decoder is third-party code fed client input: a panic
 		// in it must become a problem, not a crash.
 		if r := recover(); r != nil {
-			pl, problems = nil, []Problem{{file, 1, 1, fmt.Sprintf("cannot read the definition: %v", r)}}
+			pl, problems = nil, []Problem{{File: file, Line: 1, Column: 1, Msg: fmt.Sprintf("cannot read the definition: %v", r)}}
 		}
 	}()
 	if len(data) > MaxSize {
-		return nil, []Problem{{file, 1, 1, fmt.Sprintf("definition is %d bytes, more than the %d accepted", len(data), MaxSize)}}
+		return nil, []Problem{{File: file, Line: 1, Column: 1, Msg: fmt.Sprintf("definition is %d bytes, more than the %d accepted", len(data), MaxSize)}}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil && err != io.EOF {
-		return nil, []Problem{yamlProblem(file, err)}
+		return nil, []Problem{yamlnode.Syntax(file, err)}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
-		return nil, []Problem{{file, 1, 1, "definition is empty: it needs at least name and stages"}}
+		return nil, []Problem{{File: file, Line: 1, Column: 1, Msg: "definition is empty: it needs at least name and stages"}}
 	}
 	var more yaml.Node
 	if err := dec.Decode(&more); err == nil {
 		p.errorf(&more, "a definition is one YAML document; remove the second one (after ---)")
 	} else if err != io.EOF {
-		p.problems = append(p.problems, yamlProblem(file, err))
+		p.problems = append(p.problems, yamlnode.Syntax(file, err))
 	}
 	pl = p.pipeline(doc.Content[0])
 	p.check(pl)
@@ -50,18 +51,6 @@ func Parse(file string, data []byte) (pl *Pipeline, problems []Problem) {
 		return nil, p.problems
 	}
 	return pl, nil
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlProblem locates a YAML syntax error; yaml.v3 gives its line only.
-func yamlProblem(file string, err error) Problem {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return Problem{file, line, 1, "invalid YAML: " + m[2]}
-	}
-	return Problem{file, 1, 1, "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }
 
 // parser collects problems while it walks the YAML tree. Besides the
@@ -85,7 +74,7 @@ type parsedAction struct {
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
-	p.problems = append(p.problems, Problem{p.file, n.Line, n.Column, fmt.Sprintf(format, args...)})
+	p.problems = append(p.problems, yamlnode.At(p.file, n, fmt.Sprintf(format, args...)))
 }
 
 // field is one key of a mapping with its value node.

@@ -1,9 +1,10 @@
 package spec
 
 import (
-	"fmt"
 	"strings"
 	"time"
+
+	"github.com/edgecd/edgecd/pipeline/internal/yamlnode"
 )
 
 // Pipeline is a checked pipeline definition.
@@ -96,18 +97,7 @@ const (
 )
 
 // Problem is one thing wrong with a definition, located in its file.
-type Problem struct {
-	File   string
-	Line   int
-	Column int
-	Msg    string
-}
-
-func (p Problem) String() string {
-	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Msg)
-}
-
-func (p Problem) Error() string { return p.String() }
+type Problem = yamlnode.Problem
 
 // Problems is every problem of a definition, usable as one error.
 type Problems []Problem
