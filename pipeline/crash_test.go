@@ -18,10 +18,7 @@ func TestRestartWhileBuildingRunsTheBuildAgainAndNothingBefore(t *testing.T) {
 	gate := filepath.Join(t.TempDir(), "go-on")
 	h.commit("slow build", map[string]string{"buildspec.yml": strings.Replace(buildspecYAML, "      - mkdir -p out\n",
 		"      - echo waiting for the gate\n      - while [ ! -f "+gate+" ]; do sleep 0.02; done\n      - mkdir -p out\n", 1)})
-	run, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := h.start(StartRequest{Pipeline: "demo"})
 	h.waitRun(run.ID, "building", func(r Run) bool {
 		_, b := r.action("Build", "Build")
 		if b == nil || b.Status != StatusInProgress {
@@ -50,10 +47,7 @@ func TestRestartWhileBuildingRunsTheBuildAgainAndNothingBefore(t *testing.T) {
 func TestRestartWhileWaitingForApprovalKeepsTheApproval(t *testing.T) {
 	h := newHarness(t, readDefinition(t, "build-approve.yaml"))
 	ctx := context.Background()
-	run, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := h.start(StartRequest{Pipeline: "demo"})
 	h.waitRun(run.ID, "waiting for approval", waitingApproval)
 	h.waitPosts("edgecd pipeline approve "+run.ID, 1)
 	h.stop()

@@ -164,6 +164,16 @@ func (h *harness) commit(msg string, files map[string]string) string {
 
 // waitRun polls a run until cond holds (bounded by a generous deadline;
 // the run's own progress is what is awaited, not a duration).
+// start starts a run, failing the test if it cannot.
+func (h *harness) start(req StartRequest) Run {
+	h.t.Helper()
+	run, err := h.svc.Start(context.Background(), req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return run
+}
+
 func (h *harness) waitRun(id string, what string, cond func(Run) bool) Run {
 	h.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)

@@ -30,10 +30,7 @@ func TestRunBuildsPausesForApprovalAndContinuesWhenApproved(t *testing.T) {
 	ctx := context.Background()
 	head := h.git("-C", h.repo, "rev-parse", "HEAD")
 
-	run, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo", Trigger: Trigger{Type: "StartPipelineExecution", Detail: "test"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := h.start(StartRequest{Pipeline: "demo", Trigger: Trigger{Type: "StartPipelineExecution", Detail: "test"}})
 	if run.Commits["app"] != head {
 		t.Fatalf("run records commit %q, want the head %s", run.Commits["app"], head)
 	}
@@ -75,10 +72,7 @@ func TestRunBuildsPausesForApprovalAndContinuesWhenApproved(t *testing.T) {
 func TestRejectFailsTheApprovalActionAndTheRun(t *testing.T) {
 	h := newHarness(t, readDefinition(t, "build-approve.yaml"))
 	ctx := context.Background()
-	run, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := h.start(StartRequest{Pipeline: "demo"})
 	h.waitRun(run.ID, "waiting for approval", waitingApproval)
 	if _, _, err := h.svc.Decide(ctx, Decision{Pipeline: "demo", Result: Rejected, By: "bob", Comment: "broken header"}); err != nil {
 		t.Fatal(err)
@@ -126,13 +120,9 @@ func TestStartWithUnknownCommitStartsNothing(t *testing.T) {
 
 func TestStartPinsAnOlderCommit(t *testing.T) {
 	h := newHarness(t, readDefinition(t, "build-approve.yaml"))
-	ctx := context.Background()
 	first := h.git("-C", h.repo, "rev-parse", "HEAD")
 	h.commit("second", map[string]string{"message.txt": "v2"})
-	run, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo", Commits: map[string]string{"app": first[:8]}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := h.start(StartRequest{Pipeline: "demo", Commits: map[string]string{"app": first[:8]}})
 	if run.Commits["app"] != first {
 		t.Fatalf("recorded commit %s, want the pinned %s in full", run.Commits["app"], first)
 	}
@@ -145,19 +135,10 @@ func TestStartPinsAnOlderCommit(t *testing.T) {
 func TestNewerTriggersQueueAndSupersedeOlderPendingRuns(t *testing.T) {
 	h := newHarness(t, readDefinition(t, "build-approve.yaml"))
 	ctx := context.Background()
-	first, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := h.start(StartRequest{Pipeline: "demo"})
 	h.waitRun(first.ID, "waiting for approval", waitingApproval)
-	second, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	third, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	second := h.start(StartRequest{Pipeline: "demo"})
+	third := h.start(StartRequest{Pipeline: "demo"})
 	if second.Status != StatusQueued || third.Status != StatusQueued {
 		t.Fatalf("runs behind an active one: %s, %s; want Queued", second.Status, third.Status)
 	}
@@ -178,10 +159,7 @@ func TestFailingBuildStopsTheRunWithItsLogTail(t *testing.T) {
 	h := newHarness(t, readDefinition(t, "build-approve.yaml"))
 	ctx := context.Background()
 	h.commit("break", map[string]string{"buildspec.yml": "version: 0.2\nphases:\n  build:\n    commands:\n      - echo about to fail\n      - exit 3\n"})
-	run, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := h.start(StartRequest{Pipeline: "demo"})
 	r := h.waitRun(run.ID, "Failed", func(r Run) bool { return r.Status == StatusFailed })
 	_, b := r.action("Build", "Build")
 	if b.Status != StatusFailed || b.Error != "Pipeline.BuildFailed" || !strings.Contains(b.Summary, "about to fail") {
@@ -256,15 +234,9 @@ func TestUnansweredApprovalTimesOutAsAFailedAction(t *testing.T) {
 func TestStopAbandonsTheWaitingApprovalAndStartsTheQueuedRun(t *testing.T) {
 	h := newHarness(t, readDefinition(t, "build-approve.yaml"))
 	ctx := context.Background()
-	first, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := h.start(StartRequest{Pipeline: "demo"})
 	h.waitRun(first.ID, "waiting for approval", waitingApproval)
-	next, err := h.svc.Start(ctx, StartRequest{Pipeline: "demo"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	next := h.start(StartRequest{Pipeline: "demo"})
 	if _, err := h.svc.Stop(ctx, "demo", first.ID, "wrong branch"); err != nil {
 		t.Fatal(err)
 	}
@@ -309,10 +281,7 @@ stages:
 	if _, err := h.engine.CreateMachine(ctx, flow.Machine{ARN: arn, Name: "configure", Definition: machine, RoleArn: "arn:aws:iam::000000000000:role/r"}); err != nil {
 		t.Fatal(err)
 	}
-	run, err := h.svc.Start(ctx, StartRequest{Pipeline: "sfn"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	run := h.start(StartRequest{Pipeline: "sfn"})
 	r := h.waitRun(run.ID, "Succeeded", func(r Run) bool { return r.Done() })
 	_, a := r.action("Configure", "Configure")
 	if r.Status != StatusSucceeded || a.Outputs["Status"] != "SUCCEEDED" || !strings.HasPrefix(a.Outputs["ExecutionArn"], "arn:aws:states:us-east-1:000000000000:execution:configure:") {
