@@ -9,15 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edgecd/edgecd/flow/flowtest"
-
 	"github.com/edgecd/edgecd/asl"
 	"github.com/edgecd/edgecd/flow"
+	"github.com/edgecd/edgecd/flow/flowtest"
 	"github.com/edgecd/edgecd/store/sqlite"
 )
 
-// fakeClock moves only when told, so an approval timeout of an hour fires
-// without waiting.
+// approvalDef gates a later action on an approval with a timeout of an
+// hour, which the tests' flowtest.Clock fires without waiting.
 const approvalDef = `
 name: gate
 stages:
@@ -87,15 +86,24 @@ func startGate(t *testing.T, e *flow.Engine, arn string) (context.Context, strin
 	return ctx, x.ARN
 }
 
+// approvalToken waits for the gate's approval to start and returns its
+// task token.
+func approvalToken(ctx context.Context, t *testing.T, tokens <-chan string) string {
+	t.Helper()
+	select {
+	case token := <-tokens:
+		return token
+	case <-ctx.Done():
+		t.Fatal("the approval never started")
+		return ""
+	}
+}
+
 func TestApprovalTimeoutRejectsTheRunOnTheDurableEngine(t *testing.T) {
 	f := newFake()
 	e, clock, arn, tokens := durable(t, f)
 	ctx, x := startGate(t, e, arn)
-	select {
-	case <-tokens:
-	case <-ctx.Done():
-		t.Fatal("the approval never started")
-	}
+	approvalToken(ctx, t, tokens)
 	clock.Advance(time.Hour + time.Second)
 	res, err := e.Wait(ctx, x)
 	if err != nil {
@@ -114,12 +122,7 @@ func TestApprovalTokenContinuesTheRunWithItsOutput(t *testing.T) {
 	f := newFake()
 	e, _, arn, tokens := durable(t, f)
 	ctx, x := startGate(t, e, arn)
-	var token string
-	select {
-	case token = <-tokens:
-	case <-ctx.Done():
-		t.Fatal("the approval never started")
-	}
+	token := approvalToken(ctx, t, tokens)
 	if err := e.SendTaskSuccess(ctx, token, json.RawMessage(`{"Result":"Approved","ApprovedBy":"alice","Comment":"ok"}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -139,12 +142,7 @@ func TestRejectedApprovalFailsTheRunOnTheDurableEngine(t *testing.T) {
 	f := newFake()
 	e, _, arn, tokens := durable(t, f)
 	ctx, x := startGate(t, e, arn)
-	var token string
-	select {
-	case token = <-tokens:
-	case <-ctx.Done():
-		t.Fatal("the approval never started")
-	}
+	token := approvalToken(ctx, t, tokens)
 	if err := e.SendTaskFailure(ctx, token, "Approval.Rejected", "bob: not today"); err != nil {
 		t.Fatal(err)
 	}
