@@ -21,14 +21,20 @@ func (a *API) listPipelines(ctx context.Context, body []byte) (any, error) {
 	return map[string]any{"pipelines": out}, nil
 }
 
+// namedPipeline reads a request naming a pipeline (name), authorizes the
+// operation on it and loads it.
+func (a *API) namedPipeline(ctx context.Context, body []byte) (Pipeline, error) {
+	var in nameReq
+	if err := a.request(ctx, body, &in, &in.Name, field{"name", &in.Name}); err != nil {
+		return Pipeline{}, err
+	}
+	return a.s.Pipeline(ctx, in.Name)
+}
+
 // getPipeline describes a pipeline in CodePipeline's declaration shape;
 // each action's configuration is its with: settings as written.
 func (a *API) getPipeline(ctx context.Context, body []byte) (any, error) {
-	var in nameReq
-	if err := a.request(ctx, body, &in, &in.Name, field{"name", &in.Name}); err != nil {
-		return nil, err
-	}
-	p, err := a.s.Pipeline(ctx, in.Name)
+	p, err := a.namedPipeline(ctx, body)
 	if err != nil {
 		return nil, err
 	}
@@ -58,15 +64,11 @@ func (a *API) getPipeline(ctx context.Context, body []byte) (any, error) {
 }
 
 func (a *API) getPipelineState(ctx context.Context, body []byte) (any, error) {
-	var in nameReq
-	if err := a.request(ctx, body, &in, &in.Name, field{"name", &in.Name}); err != nil {
-		return nil, err
-	}
-	p, err := a.s.Pipeline(ctx, in.Name)
+	p, err := a.namedPipeline(ctx, body)
 	if err != nil {
 		return nil, err
 	}
-	runs, err := a.s.Runs(ctx, in.Name, 0)
+	runs, err := a.s.Runs(ctx, p.Name, 0)
 	if err != nil {
 		return nil, err
 	}

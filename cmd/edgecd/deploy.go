@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,8 +23,7 @@ keys DIR no longer has, after every upload succeeded.
 `
 
 func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("deploy", stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, deployUsage); fs.PrintDefaults() }
 	var (
 		endpoint, region, profile, output, rulesFile, version string
@@ -86,9 +84,7 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if output == "json" {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+		return printJSON(stdout, sum)
 	}
 	for _, p := range sum.Planned {
 		fmt.Fprintln(stdout, "(dry run)", p)
@@ -148,20 +144,4 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-// parseInterspersed parses flags that may come after positional arguments
-// (edgecd deploy DIR s3://b/p/ --delete, as aws s3 sync allows).
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }

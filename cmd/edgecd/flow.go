@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,8 +23,7 @@ func cmdFlow(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprint(stderr, flowUsage)
 		return errors.New(`the only flow command is "run"`)
 	}
-	fs := flag.NewFlagSet("flow run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("flow run", stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, flowUsage); fs.PrintDefaults() }
 	input := fs.String("input", "{}", "execution input (JSON)")
 	inputFile := fs.String("input-file", "", "read the input from this file")

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -41,23 +38,11 @@ type pipelineFlags struct {
 	limit                             int
 }
 
-// listFlag collects a repeated flag.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
 func cmdPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stdout, pipelineUsage)
-		if len(args) == 0 {
-			return errors.New("name a pipeline command")
-		}
-		return nil
+	sub, fs, err := subcommand("pipeline", pipelineUsage, args, stdout, stderr)
+	if err != nil {
+		return err
 	}
-	sub := args[0]
-	fs := flag.NewFlagSet("pipeline "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var f pipelineFlags
 	fs.StringVar(&f.endpoint, "endpoint-url", "", "edgecd API endpoint (default: AWS_ENDPOINT_URL)")
 	fs.StringVar(&f.region, "region", "", "AWS region (default: the configured one, else us-east-1)")
@@ -266,16 +251,6 @@ func validateFile(file string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s: pipeline %s is valid (%d sources, %d stages, %d actions)\n", file, p.Name, len(p.Sources), len(p.Stages), n)
 	return nil
-}
-
-func printOut(w io.Writer, output string, v any, text string) error {
-	if output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	}
-	_, err := io.WriteString(w, text)
-	return err
 }
 
 func dur(d time.Duration) string {

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -41,16 +39,10 @@ type releaseFlags struct {
 }
 
 func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stdout, releaseUsage)
-		if len(args) == 0 {
-			return errors.New("name a release command")
-		}
-		return nil
+	sub, fs, err := subcommand("release", releaseUsage, args, stdout, stderr)
+	if err != nil {
+		return err
 	}
-	sub := args[0]
-	fs := flag.NewFlagSet("release "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var f releaseFlags
 	fs.StringVar(&f.endpoint, "endpoint-url", "", "API endpoint (default: AWS_ENDPOINT_URL, else the real AWS)")
 	fs.StringVar(&f.region, "region", "", "AWS region (default: the standard chain, else us-east-1)")
@@ -112,7 +104,7 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
-		return printResult(stdout, f.output, res, fmt.Sprintf("staged %s on %s (%s); policy %s", res.OriginPath, res.StagingID, res.StagingDomain, res.PolicyID))
+		return printOut(stdout, f.output, res, fmt.Sprintf("staged %s on %s (%s); policy %s\n", res.OriginPath, res.StagingID, res.StagingDomain, res.PolicyID))
 	case "promote":
 		if err := needPrimary(); err != nil {
 			return err
@@ -125,7 +117,7 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if res.AlreadyPromoted {
 			msg = fmt.Sprintf("%s already serves %s; nothing to do", f.primary, res.OriginPath)
 		}
-		return printResult(stdout, f.output, res, msg)
+		return printOut(stdout, f.output, res, msg+"\n")
 	case "abort":
 		if err := needPrimary(); err != nil {
 			return err
@@ -133,8 +125,8 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := c.Abort(ctx, f.primary); err != nil {
 			return err
 		}
-		return printResult(stdout, f.output, map[string]any{"primary": f.primary, "aborted": true},
-			fmt.Sprintf("aborted: the staging distribution and policy of %s are gone", f.primary))
+		return printOut(stdout, f.output, map[string]any{"primary": f.primary, "aborted": true},
+			fmt.Sprintf("aborted: the staging distribution and policy of %s are gone\n", f.primary))
 	case "rollback":
 		if err := needPrimary(); err != nil {
 			return err
@@ -143,8 +135,8 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
-		return printResult(stdout, f.output, map[string]any{"primary": f.primary, "origin_path": to},
-			fmt.Sprintf("%s now serves %s", f.primary, to))
+		return printOut(stdout, f.output, map[string]any{"primary": f.primary, "origin_path": to},
+			fmt.Sprintf("%s now serves %s\n", f.primary, to))
 	case "status":
 		if err := needPrimary(); err != nil {
 			return err
@@ -154,7 +146,7 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		if f.output == "json" {
-			return printResult(stdout, "json", st, "")
+			return printJSON(stdout, st)
 		}
 		printStatus(stdout, st)
 		return nil
@@ -177,8 +169,8 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if f.wait {
 			status = "Completed"
 		}
-		return printResult(stdout, f.output, map[string]any{"distribution": f.distribution, "invalidation_id": id, "status": status},
-			fmt.Sprintf("invalidation %s on %s: %s", id, f.distribution, status))
+		return printOut(stdout, f.output, map[string]any{"distribution": f.distribution, "invalidation_id": id, "status": status},
+			fmt.Sprintf("invalidation %s on %s: %s\n", id, f.distribution, status))
 	}
 	return fmt.Errorf("unknown release command %q\n\n%s", sub, releaseUsage)
 }
@@ -269,16 +261,6 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func printResult(w io.Writer, output string, v any, msg string) error {
-	if output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	}
-	_, err := fmt.Fprintln(w, msg)
-	return err
 }
 
 func printStatus(w io.Writer, st *release.Status) {

@@ -52,8 +52,7 @@ func (f *nodeFlags) checkExposure() error {
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", stderr)
 	var f nodeFlags
 	f.register(fs, "127.0.0.1:8080", "127.0.0.1:8081")
 	fs.StringVar(&f.role, "role", node.RoleAll, "all, edge (serve viewers from the shared store) or control (APIs only)")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -32,8 +31,7 @@ type upDistro struct {
 }
 
 func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("up", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("up", stderr)
 	var f nodeFlags
 	f.register(fs, "127.0.0.1:8080", "127.0.0.1:8081")
 	if err := fs.Parse(args); err != nil {
