@@ -71,13 +71,11 @@ func (s *Store) List(ctx context.Context, bucket string, opts ListOptions) (List
 			break
 		}
 		item, isPrefix := key, false
-		if opts.Delimiter != "" {
-			if i := strings.Index(key[len(opts.Prefix):], opts.Delimiter); i >= 0 {
-				item, isPrefix = key[:len(opts.Prefix)+i+len(opts.Delimiter)], true
-				w.skipPrefix(item)
-				if item <= opts.StartAfter {
-					continue
-				}
+		if cp := commonPrefix(key, opts.Prefix, opts.Delimiter); cp != "" {
+			item, isPrefix = cp, true
+			w.skipPrefix(item)
+			if item <= opts.StartAfter {
+				continue
 			}
 		}
 		if n == limit {
@@ -198,4 +196,18 @@ func (s *Store) Objects(ctx context.Context, bucket, prefix string) iter.Seq2[Ob
 			opts.StartAfter = res.NextStartAfter
 		}
 	}
+}
+
+// commonPrefix returns the common prefix that key, listed under prefix,
+// rolls up into: key up to and including the first delimiter after prefix,
+// as S3's CommonPrefixes has it. It returns "" when key is listed as itself
+// (no delimiter, or none after prefix). key must start with prefix.
+func commonPrefix(key, prefix, delimiter string) string {
+	if delimiter == "" {
+		return ""
+	}
+	if i := strings.Index(key[len(prefix):], delimiter); i >= 0 {
+		return key[:len(prefix)+i+len(delimiter)]
+	}
+	return ""
 }

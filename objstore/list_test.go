@@ -313,3 +313,21 @@ func TestObjectsIteratesAllPages(t *testing.T) {
 		}
 	}
 }
+
+func TestCommonPrefixRollsUpAtTheFirstDelimiterAfterPrefix(t *testing.T) {
+	tests := []struct {
+		key, prefix, delimiter, want string
+	}{
+		{"photos/2024/a.jpg", "", "/", "photos/"},
+		{"photos/2024/a.jpg", "photos/", "/", "photos/2024/"},
+		{"photos/a.jpg", "photos/", "/", ""},
+		{"photos/a.jpg", "", "", ""},
+		{"a--b--c", "a", "--", "a--"},
+		{"x/", "x/", "/", ""},
+	}
+	for _, tt := range tests {
+		if got := commonPrefix(tt.key, tt.prefix, tt.delimiter); got != tt.want {
+			t.Errorf("commonPrefix(%q, %q, %q) = %q, want %q", tt.key, tt.prefix, tt.delimiter, got, tt.want)
+		}
+	}
+}

@@ -77,12 +77,7 @@ func (s *Store) ListMultipartUploads(ctx context.Context, bucket string, opts Up
 	}
 	n := 0
 	for _, u := range all[start:] {
-		cp := ""
-		if opts.Delimiter != "" {
-			if i := strings.Index(u.Key[len(opts.Prefix):], opts.Delimiter); i >= 0 {
-				cp = u.Key[:len(opts.Prefix)+i+len(opts.Delimiter)]
-			}
-		}
+		cp := commonPrefix(u.Key, opts.Prefix, opts.Delimiter)
 		if cp != "" && (cp <= opts.KeyMarker || len(res.CommonPrefixes) > 0 && res.CommonPrefixes[len(res.CommonPrefixes)-1] == cp) {
 			continue
 		}
