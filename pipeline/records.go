@@ -177,6 +177,23 @@ func getJSON[T any](ctx context.Context, get func(ctx context.Context, kind, id 
 	return v, r.Version, nil
 }
 
+// listJSON decodes the records of kind that q selects, in the store's order.
+func listJSON[T any](ctx context.Context, st store.Store, kind string, q store.Query) ([]T, error) {
+	recs, err := st.List(ctx, kind, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(recs))
+	for _, r := range recs {
+		var v T
+		if err := json.Unmarshal(r.Body, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 func putJSON(ctx context.Context, tx store.Tx, kind, id string, v any, expect int64) error {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -197,19 +214,7 @@ func (s *Service) Pipeline(ctx context.Context, name string) (Pipeline, error) {
 
 // Pipelines lists the stored pipelines by name.
 func (s *Service) Pipelines(ctx context.Context) ([]Pipeline, error) {
-	recs, err := s.st.List(ctx, kindPipeline, store.Query{})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Pipeline, 0, len(recs))
-	for _, r := range recs {
-		var p Pipeline
-		if err := json.Unmarshal(r.Body, &p); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return listJSON[Pipeline](ctx, s.st, kindPipeline, store.Query{})
 }
 
 // Run returns a run by id; pipeline may be empty.
@@ -235,17 +240,9 @@ func (s *Service) Runs(ctx context.Context, pipeline string, limit int) ([]Run, 
 	if _, err := s.Pipeline(ctx, pipeline); err != nil {
 		return nil, err
 	}
-	recs, err := s.st.List(ctx, kindRun, store.Query{Prefix: pipeline + "/"})
+	out, err := listJSON[Run](ctx, s.st, kindRun, store.Query{Prefix: pipeline + "/"})
 	if err != nil {
 		return nil, err
-	}
-	out := make([]Run, 0, len(recs))
-	for _, r := range recs {
-		var run Run
-		if err := json.Unmarshal(r.Body, &run); err != nil {
-			return nil, err
-		}
-		out = append(out, run)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Start.After(out[j].Start) })
 	if limit > 0 && len(out) > limit {
