@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"time"
 
@@ -29,6 +30,24 @@ func (f *nodeFlags) register(fs *flag.FlagSet, defEdge, defAPI string) {
 	fs.StringVar(&f.accessKeyID, "access-key-id", "", "operator access key id (default: generated once and kept in the data dir)")
 	fs.StringVar(&f.secretAccessKey, "secret-access-key", "", "operator secret access key")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+// parse parses args into f (fs may hold the command's own flags too),
+// refuses exposed development credentials and returns the logger
+// --log-level asks for.
+func (f *nodeFlags) parse(fs *flag.FlagSet, args []string, stderr io.Writer) (*slog.Logger, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if err := f.checkExposure(); err != nil {
+		return nil, err
+	}
+	return newLogger(stderr, f.logLevel)
+}
+
+// config is the node the flags describe.
+func (f *nodeFlags) config(log *slog.Logger) node.Config {
+	return node.Config{DataDir: f.dataDir, Store: f.store, Role: f.role, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, EnforceBucketPolicy: f.enforceBucketPolicy, Logger: log}
 }
 
 // checkExposure refuses generated dev credentials on a non-loopback address:
@@ -56,17 +75,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var f nodeFlags
 	f.register(fs, "127.0.0.1:8080", "127.0.0.1:8081")
 	fs.StringVar(&f.role, "role", node.RoleAll, "all, edge (serve viewers from the shared store) or control (APIs only)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := f.checkExposure(); err != nil {
-		return err
-	}
-	log, err := newLogger(stderr, f.logLevel)
+	log, err := f.parse(fs, args, stderr)
 	if err != nil {
 		return err
 	}
-	n, err := node.Start(ctx, node.Config{DataDir: f.dataDir, Store: f.store, Role: f.role, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, EnforceBucketPolicy: f.enforceBucketPolicy, Logger: log})
+	n, err := node.Start(ctx, f.config(log))
 	if err != nil {
 		return err
 	}

@@ -34,18 +34,15 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("up", stderr)
 	var f nodeFlags
 	f.register(fs, "127.0.0.1:8080", "127.0.0.1:8081")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := f.checkExposure(); err != nil {
-		return err
-	}
-	log, err := newLogger(stderr, f.logLevel)
+	log, err := f.parse(fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	const region = "us-east-1"
-	n, err := node.Start(ctx, node.Config{DataDir: f.dataDir, Store: f.store, Role: node.RoleAll, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, EnforceBucketPolicy: f.enforceBucketPolicy, Region: region, Logger: log})
+	f.role = node.RoleAll
+	cfg := f.config(log)
+	cfg.Region = region
+	n, err := node.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
