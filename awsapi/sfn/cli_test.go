@@ -20,25 +20,12 @@ import (
 	"github.com/edgecd/edgecd/store/sqlite"
 )
 
-// cli runs `aws stepfunctions ...` (the real CLI v2) against one endpoint.
-type cli struct{ *awscli.CLI }
-
-func newCLI(t *testing.T, endpoint string) *cli {
+// newCLI runs `aws stepfunctions ...` (the real CLI v2) against one
+// endpoint, with JSON output.
+func newCLI(t *testing.T, endpoint string) *awscli.CLI {
 	c := awscli.New(t, endpoint, "AKIDEDGECDTEST", "secret")
 	c.Prefix = []string{"stepfunctions", "--output", "json"}
-	return &cli{c}
-}
-
-// ok runs a command that must succeed and decodes its JSON output into v.
-func (c *cli) ok(t *testing.T, v any, args ...string) {
-	t.Helper()
-	c.Run(v, args...)
-}
-
-// fails runs a command that must fail with the given error code.
-func (c *cli) fails(t *testing.T, code string, args ...string) {
-	t.Helper()
-	c.Fails(code, args...)
+	return c
 }
 
 // server runs the API over an engine on a real SQLite file.
@@ -85,20 +72,20 @@ func TestCLISeed004ApprovalThroughWebhookAndSendTaskSuccess(t *testing.T) {
 	os.WriteFile(file, bytes.ReplaceAll(def, []byte("WEBHOOK_URL"), []byte(hook.URL+"/services/T000/B000/XXXX")), 0o600)
 
 	var created struct{ StateMachineArn string }
-	c.ok(t, &created, "create-state-machine", "--name", "seed004", "--definition", "file://"+file, "--role-arn", "arn:aws:iam::123456789012:role/deployer")
+	c.Run(&created, "create-state-machine", "--name", "seed004", "--definition", "file://"+file, "--role-arn", "arn:aws:iam::123456789012:role/deployer")
 	if created.StateMachineArn != "arn:aws:states:us-east-1:123456789012:stateMachine:seed004" {
 		t.Fatalf("machine ARN %q", created.StateMachineArn)
 	}
 
 	// Input validation fails an execution without a commit.
 	var bad struct{ ExecutionArn string }
-	c.ok(t, &bad, "start-execution", "--state-machine-arn", created.StateMachineArn, "--name", "no-commit", "--input", `{"branch":"main"}`)
+	c.Run(&bad, "start-execution", "--state-machine-arn", created.StateMachineArn, "--name", "no-commit", "--input", `{"branch":"main"}`)
 	if x, _ := e.Wait(context.Background(), bad.ExecutionArn); x.Status != "FAILED" || x.Error != "InvalidInput" {
 		t.Fatalf("execution without commit: %+v", x)
 	}
 
 	var started struct{ ExecutionArn string }
-	c.ok(t, &started, "start-execution", "--state-machine-arn", created.StateMachineArn, "--name", "release-1", "--input", `{"commit":"abc123"}`)
+	c.Run(&started, "start-execution", "--state-machine-arn", created.StateMachineArn, "--name", "release-1", "--input", `{"commit":"abc123"}`)
 	var msg map[string]any
 	select {
 	case msg = <-posts:
@@ -113,13 +100,13 @@ func TestCLISeed004ApprovalThroughWebhookAndSendTaskSuccess(t *testing.T) {
 	if x, _ := e.Execution(context.Background(), started.ExecutionArn); x.Status != "RUNNING" {
 		t.Fatalf("before approval: %s", x.Status)
 	}
-	c.ok(t, nil, "send-task-success", "--task-token", token, "--task-output", "{}")
+	c.Run(nil, "send-task-success", "--task-token", token, "--task-output", "{}")
 	x, err := e.Wait(context.Background(), started.ExecutionArn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var done struct{ Status, Output string }
-	c.ok(t, &done, "describe-execution", "--execution-arn", started.ExecutionArn)
+	c.Run(&done, "describe-execution", "--execution-arn", started.ExecutionArn)
 	if done.Status != "SUCCEEDED" || x.Status != "SUCCEEDED" {
 		t.Fatalf("after approval: %+v", done)
 	}
@@ -136,7 +123,7 @@ func TestCLISeed004ApprovalThroughWebhookAndSendTaskSuccess(t *testing.T) {
 	}
 
 	var hist struct{ Events []struct{ Type string } }
-	c.ok(t, &hist, "get-execution-history", "--execution-arn", started.ExecutionArn)
+	c.Run(&hist, "get-execution-history", "--execution-arn", started.ExecutionArn)
 	var types []string
 	for _, ev := range hist.Events {
 		types = append(types, ev.Type)
@@ -158,9 +145,9 @@ func TestCLIStartDescribeHistoryStopAndErrors(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "wait.json")
 	os.WriteFile(file, []byte(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"W"},"W":{"Type":"Wait","Seconds":3600,"End":true}}}`), 0o600)
 	var m struct{ StateMachineArn string }
-	c.ok(t, &m, "create-state-machine", "--name", "waiter", "--definition", "file://"+file, "--role-arn", "arn:aws:iam::123456789012:role/r")
+	c.Run(&m, "create-state-machine", "--name", "waiter", "--definition", "file://"+file, "--role-arn", "arn:aws:iam::123456789012:role/r")
 	var desc struct{ Name, Type, Status, Definition string }
-	c.ok(t, &desc, "describe-state-machine", "--state-machine-arn", m.StateMachineArn)
+	c.Run(&desc, "describe-state-machine", "--state-machine-arn", m.StateMachineArn)
 	if desc.Name != "waiter" || desc.Type != "STANDARD" || desc.Status != "ACTIVE" || !strings.Contains(desc.Definition, `"Wait"`) {
 		t.Fatalf("describe-state-machine %+v", desc)
 	}
@@ -169,21 +156,21 @@ func TestCLIStartDescribeHistoryStopAndErrors(t *testing.T) {
 		ExecutionArn string
 		StartDate    string
 	}
-	c.ok(t, &x, "start-execution", "--state-machine-arn", m.StateMachineArn, "--name", "run-1", "--input", `{"a":1}`)
+	c.Run(&x, "start-execution", "--state-machine-arn", m.StateMachineArn, "--name", "run-1", "--input", `{"a":1}`)
 	if x.ExecutionArn != "arn:aws:states:us-east-1:123456789012:execution:waiter:run-1" || !strings.HasPrefix(x.StartDate, "20") {
 		t.Fatalf("start-execution %+v", x)
 	}
-	c.ok(t, nil, "start-execution", "--state-machine-arn", m.StateMachineArn, "--name", "run-2")
+	c.Run(nil, "start-execution", "--state-machine-arn", m.StateMachineArn, "--name", "run-2")
 
 	var running struct{ Status, Input string }
-	c.ok(t, &running, "describe-execution", "--execution-arn", x.ExecutionArn)
+	c.Run(&running, "describe-execution", "--execution-arn", x.ExecutionArn)
 	if running.Status != "RUNNING" || running.Input != `{"a":1}` {
 		t.Fatalf("describe-execution %+v", running)
 	}
 	var stopped struct{ StopDate string }
-	c.ok(t, &stopped, "stop-execution", "--execution-arn", x.ExecutionArn, "--error", "Halt", "--cause", "by the test")
+	c.Run(&stopped, "stop-execution", "--execution-arn", x.ExecutionArn, "--error", "Halt", "--cause", "by the test")
 	var after struct{ Status, Error, Cause string }
-	c.ok(t, &after, "describe-execution", "--execution-arn", x.ExecutionArn)
+	c.Run(&after, "describe-execution", "--execution-arn", x.ExecutionArn)
 	if after.Status != "ABORTED" || after.Error != "Halt" || stopped.StopDate < x.StartDate {
 		t.Fatalf("after stop %+v (stopDate %v)", after, stopped.StopDate)
 	}
@@ -191,11 +178,11 @@ func TestCLIStartDescribeHistoryStopAndErrors(t *testing.T) {
 	var list struct {
 		Executions []struct{ Name, Status string }
 	}
-	c.ok(t, &list, "list-executions", "--state-machine-arn", m.StateMachineArn, "--status-filter", "ABORTED")
+	c.Run(&list, "list-executions", "--state-machine-arn", m.StateMachineArn, "--status-filter", "ABORTED")
 	if len(list.Executions) != 1 || list.Executions[0].Name != "run-1" {
 		t.Fatalf("list-executions ABORTED %+v", list)
 	}
-	c.ok(t, &list, "list-executions", "--state-machine-arn", m.StateMachineArn, "--page-size", "1")
+	c.Run(&list, "list-executions", "--state-machine-arn", m.StateMachineArn, "--page-size", "1")
 	if len(list.Executions) != 2 {
 		t.Fatalf("list-executions over pages %+v", list)
 	}
@@ -207,12 +194,12 @@ func TestCLIStartDescribeHistoryStopAndErrors(t *testing.T) {
 			ExecutionAbortedEventDetails struct{ Error string }
 		}
 	}
-	c.ok(t, &hist, "get-execution-history", "--execution-arn", x.ExecutionArn, "--reverse-order", "--page-size", "2")
+	c.Run(&hist, "get-execution-history", "--execution-arn", x.ExecutionArn, "--reverse-order", "--page-size", "2")
 	if len(hist.Events) != 6 || hist.Events[0].Type != "ExecutionAborted" || hist.Events[0].ExecutionAbortedEventDetails.Error != "Halt" || hist.Events[5].ID != 1 {
 		t.Fatalf("reverse history %+v", hist.Events)
 	}
 
-	c.fails(t, "ExecutionDoesNotExist", "stop-execution", "--execution-arn", "arn:aws:states:us-east-1:123456789012:execution:waiter:nope")
+	c.Fails("ExecutionDoesNotExist", "stop-execution", "--execution-arn", "arn:aws:states:us-east-1:123456789012:execution:waiter:nope")
 	badDef := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(badDef, []byte(`{"StartAt":"X","States":{"A":{"Type":"Pass","Next":"B"}}}`), 0o600)
 	_, stderr, _ := c.Try("create-state-machine", "--name", "bad", "--definition", "file://"+badDef, "--role-arn", "arn:aws:iam::123456789012:role/r")
