@@ -105,7 +105,9 @@ func (a *API) putApprovalResult(ctx context.Context, body []byte) (any, error) {
 			Status  string `json:"status"`
 		} `json:"result"`
 	}
-	if err := awsjson.Decode(body, &in); err != nil {
+	// Not a.request: result.status is in a nested member that may be
+	// absent, and a missing result is reported before the other fields.
+	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
 	if in.Result == nil {
