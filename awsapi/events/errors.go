@@ -32,8 +32,7 @@ func (h *Handler) wireError(op string, err error) error {
 			return &awsjson.Error{Code: c.code, Message: err.Error(), Status: http.StatusBadRequest}
 		}
 	}
-	var coded interface{ ErrorCode() string }
-	if errors.As(err, &coded) {
+	if awsjson.HasCode(err) {
 		return err
 	}
 	h.log.Error("events: operation failed", "op", op, "err", err)

@@ -58,16 +58,11 @@ func (h *Handler) wireError(operation string, err error) error {
 	if errors.Is(err, iam.ErrAccessDenied) {
 		return &APIError{Code: "AccessDeniedException", Message: err.Error(), Status: http.StatusBadRequest}
 	}
-	if isAuthError(err) {
+	if awsjson.HasCode(err) {
+		// The Authorize hook's own errors (the protocol layer's
+		// AccessDenied) carry their wire form.
 		return err
 	}
 	h.log.Error("sfn: internal error", "operation", operation, "err", err)
 	return &APIError{Code: "InternalServerError", Message: "An internal error occurred; see the server log.", Status: http.StatusInternalServerError}
-}
-
-// isAuthError lets the Authorize hook's own errors (the protocol layer's
-// AccessDenied) through unchanged: they carry their own wire form.
-func isAuthError(err error) bool {
-	var coded interface{ ErrorCode() string }
-	return errors.As(err, &coded)
 }

@@ -110,7 +110,7 @@ func (p Protocol) WriteError(w http.ResponseWriter, err error) {
 	var e *Error
 	if !errors.As(err, &e) {
 		e = &Error{Code: "InternalServerError", Message: "An internal error occurred; see the server log.", Status: http.StatusInternalServerError}
-		var c interface{ ErrorCode() string }
+		var c errorCoder
 		if errors.As(err, &c) {
 			e.Code, e.Message, e.Status = c.ErrorCode(), err.Error(), http.StatusBadRequest
 			var s interface{ HTTPStatus() int }
@@ -127,6 +127,17 @@ func (p Protocol) WriteError(w http.ResponseWriter, err error) {
 	w.Header().Set("X-Amzn-ErrorType", e.Code)
 	w.WriteHeader(e.Status)
 	w.Write(body)
+}
+
+// errorCoder is an error that names its own wire code.
+type errorCoder interface{ ErrorCode() string }
+
+// HasCode reports whether err already names its wire code (an *Error, or
+// another error with an ErrorCode method, as the gateway's AccessDenied):
+// a service's mapping of domain errors passes such an error on unchanged.
+func HasCode(err error) bool {
+	var c errorCoder
+	return errors.As(err, &c)
 }
 
 // Decode reads a request body into v. An empty body is an empty request:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -126,6 +127,24 @@ func TestSDKOperation(t *testing.T) {
 	for in, want := range map[string]string{"getParameter": "GetParameter", "PutEvents": "PutEvents", "": ""} {
 		if got := SDKOperation(in); got != want {
 			t.Errorf("SDKOperation(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestHasCode(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"protocol error", Validation("bad"), true},
+		{"wrapped coded error", fmt.Errorf("authorize: %w", coded{}), true},
+		{"plain error", errors.New("disk on fire"), false},
+		{"nil", nil, false},
+	}
+	for _, c := range cases {
+		if got := HasCode(c.err); got != c.want {
+			t.Errorf("%s: HasCode = %v, want %v", c.name, got, c.want)
 		}
 	}
 }
