@@ -15,17 +15,9 @@ import (
 	"github.com/edgecd/edgecd/objstore"
 )
 
-// cli runs the real aws CLI v2 against the test server.
-type cli struct{ *awscli.CLI }
-
-func newCLI(t *testing.T, ts *testServer) *cli {
-	return &cli{awscli.New(t, ts.URL, testKeyID, testSecret)}
-}
-
-// run runs a command that must succeed and returns its output.
-func (c *cli) run(args ...string) string {
-	c.T.Helper()
-	return c.Run(nil, args...)
+// newCLI runs the real aws CLI v2 against the test server.
+func newCLI(t *testing.T, ts *testServer) *awscli.CLI {
+	return awscli.New(t, ts.URL, testKeyID, testSecret)
 }
 
 // TestCLISyncDeploy is the seeds' deploy step with the real aws CLI v2.
@@ -33,7 +25,7 @@ func TestCLISyncDeploy(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	c := newCLI(t, ts)
-	c.run("s3", "mb", "s3://site")
+	c.Run(nil, "s3", "mb", "s3://site")
 	build := t.TempDir()
 	os.MkdirAll(filepath.Join(build, "assets", "img"), 0o755)
 	files := map[string]string{"index.html": "<h1>2.0.0</h1>", "assets/app.js": "console.log(2)", "assets/img/a b.svg": "<svg/>"}
@@ -43,7 +35,7 @@ func TestCLISyncDeploy(t *testing.T) {
 	for name, body := range files {
 		os.WriteFile(filepath.Join(build, name), []byte(body), 0o644)
 	}
-	c.run("s3", "sync", build, "s3://site/2.0.0/", "--delete", "--only-show-errors")
+	c.Run(nil, "s3", "sync", build, "s3://site/2.0.0/", "--delete", "--only-show-errors")
 	for name, body := range files {
 		f, info, err := ts.Objs.Open(t.Context(), "site", "2.0.0/"+name)
 		if err != nil {
@@ -57,17 +49,17 @@ func TestCLISyncDeploy(t *testing.T) {
 	if info, _ := ts.Objs.Stat(t.Context(), "site", "2.0.0/index.html"); info.ContentType != "text/html" {
 		t.Fatalf("index.html has type %q", info.ContentType)
 	}
-	if out := c.run("s3", "sync", build, "s3://site/2.0.0/", "--delete"); out != "" {
+	if out := c.Run(nil, "s3", "sync", build, "s3://site/2.0.0/", "--delete"); out != "" {
 		t.Fatalf("a second sync did something:\n%s", out)
 	}
 	os.Remove(filepath.Join(build, "assets", "f00.txt"))
-	if out := c.run("s3", "sync", build, "s3://site/2.0.0/", "--delete"); strings.TrimSpace(out) != "delete: s3://site/2.0.0/assets/f00.txt" {
+	if out := c.Run(nil, "s3", "sync", build, "s3://site/2.0.0/", "--delete"); strings.TrimSpace(out) != "delete: s3://site/2.0.0/assets/f00.txt" {
 		t.Fatalf("sync --delete of one removed file printed:\n%s", out)
 	}
-	if out := c.run("s3", "ls", "s3://site/2.0.0/", "--recursive"); strings.Count(out, "\n") != len(files)-1 || !strings.Contains(out, "2.0.0/assets/img/a b.svg") {
+	if out := c.Run(nil, "s3", "ls", "s3://site/2.0.0/", "--recursive"); strings.Count(out, "\n") != len(files)-1 || !strings.Contains(out, "2.0.0/assets/img/a b.svg") {
 		t.Fatalf("ls --recursive:\n%s", out)
 	}
-	c.run("s3", "rm", "s3://site/2.0.0/", "--recursive", "--only-show-errors")
+	c.Run(nil, "s3", "rm", "s3://site/2.0.0/", "--recursive", "--only-show-errors")
 	if err := ts.Objs.DeleteBucket(t.Context(), "site"); err != nil {
 		t.Fatalf("rm --recursive left objects: %v", err)
 	}
@@ -87,12 +79,12 @@ func TestCLIMultipartCopyBothWays(t *testing.T) {
 	data := make([]byte, 100<<20)
 	rand.Read(data)
 	os.WriteFile(filepath.Join(dir, "big.bin"), data, 0o644)
-	c.run("s3", "cp", filepath.Join(dir, "big.bin"), "s3://bulk/big.bin", "--only-show-errors")
-	etag := c.run("s3api", "head-object", "--bucket", "bulk", "--key", "big.bin", "--query", "ETag", "--output", "text")
+	c.Run(nil, "s3", "cp", filepath.Join(dir, "big.bin"), "s3://bulk/big.bin", "--only-show-errors")
+	etag := c.Run(nil, "s3api", "head-object", "--bucket", "bulk", "--key", "big.bin", "--query", "ETag", "--output", "text")
 	if !strings.HasSuffix(strings.TrimSpace(etag), `-13"`) { // 100 MiB in the CLI's 8 MiB parts
 		t.Fatalf("ETag %s is not a 13-part multipart ETag", etag)
 	}
-	c.run("s3", "cp", "s3://bulk/big.bin", filepath.Join(dir, "back.bin"), "--only-show-errors")
+	c.Run(nil, "s3", "cp", "s3://bulk/big.bin", filepath.Join(dir, "back.bin"), "--only-show-errors")
 	if back, _ := os.ReadFile(filepath.Join(dir, "back.bin")); !bytes.Equal(back, data) {
 		t.Fatal("the object downloaded differs from the file uploaded")
 	}
@@ -106,11 +98,11 @@ func TestCLIBucketPolicyAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	policy := `{"Version":"2012-10-17","Statement":[{"Sid":"AllowCloudFront","Effect":"Allow","Principal":{"Service":"cloudfront.amazonaws.com"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::pol/*"}]}`
-	c.run("s3api", "put-bucket-policy", "--bucket", "pol", "--policy", policy)
-	if got := c.run("s3api", "get-bucket-policy", "--bucket", "pol", "--query", "Policy", "--output", "text"); strings.TrimSpace(got) != policy {
+	c.Run(nil, "s3api", "put-bucket-policy", "--bucket", "pol", "--policy", policy)
+	if got := c.Run(nil, "s3api", "get-bucket-policy", "--bucket", "pol", "--query", "Policy", "--output", "text"); strings.TrimSpace(got) != policy {
 		t.Fatalf("get-bucket-policy = %s, want it verbatim", got)
 	}
-	c.run("s3api", "delete-bucket-policy", "--bucket", "pol")
+	c.Run(nil, "s3api", "delete-bucket-policy", "--bucket", "pol")
 
 	file := filepath.Join(t.TempDir(), "f.txt")
 	os.WriteFile(file, []byte("payload"), 0o644)
@@ -128,7 +120,7 @@ func TestCLIBucketPolicyAndErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			sub := *c.CLI
+			sub := *c
 			sub.T = t
 			sub.Fails(tt.code, tt.args...)
 		})
