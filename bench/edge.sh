@@ -19,6 +19,7 @@
 #
 #   bash bench/edge.sh            # 3 runs of 10 s per server and file
 #   RUNS=5 DURATION=30s CONNS=128 bash bench/edge.sh
+#   FILES=bench-1k.bin RUNS=7 bash bench/edge.sh   # one file size only
 #
 # Needs nginx-light, caddy and wrk (installed when missing). Loopback only.
 set -euo pipefail
@@ -26,6 +27,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 RUNS=${RUNS:-3}
+FILES=${FILES:-bench-1k.bin bench-100k.bin}
 PROMOTES=${PROMOTES:-50}
 SERVER_CPUS=${SERVER_CPUS:-0}
 WRK_CPUS=${WRK_CPUS:-1}
@@ -198,7 +200,7 @@ echo "edge benchmark: $RUNS runs of $DURATION per server and file, $CONNS connec
 results="$work/results"
 : >"$results"
 for run in $(seq "$RUNS"); do
-  for f in bench-1k.bin bench-100k.bin; do
+  for f in $FILES; do
     echo "$run $f edgecd-new $(run_wrk "$EPID" "http://127.0.0.1:$EP/$f" -H "Host: $DOMAIN")" >>"$results"
     cookie=$(session_cookie "$f")
     echo "$run $f edgecd-cookie $(run_wrk "$EPID" "http://127.0.0.1:$EP/$f" -H "Host: $DOMAIN" -H "Cookie: $cookie")" >>"$results"
