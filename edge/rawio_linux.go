@@ -32,6 +32,17 @@ type rawIO struct {
 // newRawIO returns nil when c is not a socket (TLS, pipes in tests); the
 // caller then uses c's own Read and Write.
 func newRawIO(c net.Conn) *rawIO {
+	rc := rawConn(c)
+	if rc == nil {
+		return nil
+	}
+	r := &rawIO{rc: rc}
+	r.readFn, r.writeFn, r.writevFn = r.read, r.write, r.writev
+	return r
+}
+
+// rawConn is c's socket for raw system calls, nil when c is not a socket.
+func rawConn(c net.Conn) syscall.RawConn {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return nil
@@ -40,9 +51,7 @@ func newRawIO(c net.Conn) *rawIO {
 	if err != nil {
 		return nil
 	}
-	r := &rawIO{rc: rc}
-	r.readFn, r.writeFn, r.writevFn = r.read, r.write, r.writev
-	return r
+	return rc
 }
 
 // Read is net.Conn's Read.
@@ -90,18 +99,26 @@ func (r *rawIO) Write(p []byte) (int, error) {
 }
 
 func (r *rawIO) write(fd uintptr) bool {
-	for r.n < len(r.p) {
-		rest := r.p[r.n:]
+	return sendFrom(fd, r.p, &r.n, unix.MSG_NOSIGNAL, &r.err)
+}
+
+// sendFrom sends p[*sent:] on the non-blocking socket fd with flags,
+// advancing *sent. It reports false when the socket is full (wait until it
+// is writable and call again), true when all of p is sent or an error,
+// stored in *errp, ends the write.
+func sendFrom(fd uintptr, p []byte, sent *int, flags int, errp *error) bool {
+	for *sent < len(p) {
+		rest := p[*sent:]
 		n, _, errno := syscall.RawSyscall6(syscall.SYS_SENDTO, fd, uintptr(unsafe.Pointer(unsafe.SliceData(rest))), uintptr(len(rest)),
-			unix.MSG_NOSIGNAL, 0, 0)
+			uintptr(flags), 0, 0)
 		switch errno {
 		case 0:
-			r.n += int(n)
+			*sent += int(n)
 		case unix.EINTR:
 		case unix.EAGAIN:
-			return false // park until the socket has room
+			return false
 		default:
-			r.err = errno
+			*errp = errno
 			return true
 		}
 	}

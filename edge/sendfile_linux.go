@@ -61,12 +61,8 @@ type fileSender struct {
 }
 
 func newFileSender(c net.Conn) *fileSender {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawConn(c)
+	if rc == nil {
 		return nil
 	}
 	s := &fileSender{rc: rc}
@@ -95,22 +91,7 @@ func (s *fileSender) send(head []byte, file *bodyFile) error {
 // sendHead and sendBody use raw system calls on the non-blocking socket,
 // for the reason given at rawIO.
 func (s *fileSender) sendHead(fd uintptr) bool {
-	for s.sent < len(s.head) {
-		rest := s.head[s.sent:]
-		n, _, errno := syscall.RawSyscall6(syscall.SYS_SENDTO, fd, uintptr(unsafe.Pointer(unsafe.SliceData(rest))), uintptr(len(rest)),
-			unix.MSG_MORE|unix.MSG_NOSIGNAL, 0, 0)
-		switch errno {
-		case 0:
-			s.sent += int(n)
-		case unix.EINTR:
-		case unix.EAGAIN:
-			return false // wait until the socket is writable
-		default:
-			s.err = errno
-			return true
-		}
-	}
-	return true
+	return sendFrom(fd, s.head, &s.sent, unix.MSG_MORE|unix.MSG_NOSIGNAL, &s.err)
 }
 
 func (s *fileSender) sendBody(fd uintptr) bool {
