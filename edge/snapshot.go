@@ -1,13 +1,13 @@
 package edge
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
 
-	"encoding/json"
 	"github.com/edgecd/edgecd/cdn"
 	"github.com/edgecd/edgecd/store"
 )

@@ -9,9 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"testing"
 
 	"github.com/edgecd/edgecd/objstore"
-	"testing"
 )
 
 // TestRcloneSyncBothWays syncs a tree up with rclone, changes it, syncs

@@ -2,10 +2,10 @@ package ssm
 
 import (
 	"errors"
-	"github.com/edgecd/edgecd/internal/awsjson"
 	"net/http"
 
 	"github.com/edgecd/edgecd/iam"
+	"github.com/edgecd/edgecd/internal/awsjson"
 	"github.com/edgecd/edgecd/params"
 )
 
