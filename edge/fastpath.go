@@ -113,7 +113,10 @@ func (l *fastListener) acceptLoop() {
 			continue
 		}
 		delay = 0
-		c := &fastConn{l: l, nc: nc, raw: newRawIO(nc), in: make([]byte, readBuffer), out: make([]byte, 0, 4<<10)}
+		c := &fastConn{l: l, nc: nc, rw: nc, in: make([]byte, readBuffer), out: make([]byte, 0, 4<<10)}
+		if c.raw = newRawIO(nc); c.raw != nil {
+			c.rw = c.raw
+		}
 		l.mu.Lock()
 		if l.closing.Load() {
 			l.mu.Unlock()
@@ -145,7 +148,8 @@ type fastConn struct {
 	key  []byte // cache key being looked up
 	path []byte // path after DefaultRootObject
 
-	raw      *rawIO      // nil when not a socket: then nc's Read and Write
+	rw       io.ReadWriter // raw, or nc when that is not a socket
+	raw      *rawIO        // nil when nc is not a socket
 	sender   *fileSender // nil until the first large hit, or when not TCP
 	deadline time.Time   // the read deadline now set
 	dateSec  int64
@@ -229,13 +233,7 @@ func (c *fastConn) serve() {
 		// for the poller, as nginx does, because Go's poller forgets
 		// readiness it reported before the read began (RawConn.Read resets
 		// it): the connection would stall (TestFastPathKeepAliveUnderLoad).
-		var m int
-		var err error
-		if c.raw != nil {
-			m, err = c.raw.Read(c.in[c.w:])
-		} else {
-			m, err = c.nc.Read(c.in[c.w:])
-		}
+		m, err := c.rw.Read(c.in[c.w:])
 		c.w += m
 		if err != nil {
 			return
@@ -264,12 +262,7 @@ func (c *fastConn) flush() error {
 	if len(c.out) == 0 {
 		return nil
 	}
-	var err error
-	if c.raw != nil {
-		_, err = c.raw.Write(c.out)
-	} else {
-		_, err = c.nc.Write(c.out)
-	}
+	_, err := c.rw.Write(c.out)
 	c.out = c.out[:0]
 	return err
 }
