@@ -150,8 +150,8 @@ type fastConn struct {
 
 	rw       io.ReadWriter // raw, or nc when that is not a socket
 	raw      *rawIO        // nil when nc is not a socket
-	sender   *fileSender // nil until the first large hit, or when not TCP
-	deadline time.Time   // the read deadline now set
+	sender   *fileSender   // nil until the first large hit, or when not TCP
+	deadline time.Time     // the read deadline now set
 	dateSec  int64
 	date     []byte
 	memo     stickyMemo
