@@ -120,6 +120,9 @@ func (s StageRun) Duration(now time.Time) time.Duration { return span(s.Start, s
 // Duration is how long the run took (so far).
 func (r Run) Duration(now time.Time) time.Duration { return span(r.Start, r.End, now) }
 
+// Duration is how long the action ran (so far; zero before it started).
+func (a ActionRun) Duration(now time.Time) time.Duration { return span(a.Start, a.End, now) }
+
 func span(start, end, now time.Time) time.Duration {
 	switch {
 	case start.IsZero():

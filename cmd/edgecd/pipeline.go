@@ -306,20 +306,10 @@ func printRun(w io.Writer, r pipeline.Run) {
 			} else if a.Token != "" {
 				summary = "waiting: edgecd pipeline approve|reject " + r.ID
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", st.Name, a.Name, a.Kind, status, dur(span(a.Start, a.End, now)), summary)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", st.Name, a.Name, a.Kind, status, dur(a.Duration(now)), summary)
 		}
 	}
 	tw.Flush()
-}
-
-func span(start, end, now time.Time) time.Duration {
-	switch {
-	case start.IsZero():
-		return 0
-	case end.IsZero():
-		return now.Sub(start)
-	}
-	return end.Sub(start)
 }
 
 func firstLineOf(s string) string {
