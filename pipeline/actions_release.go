@@ -103,7 +103,7 @@ func (s *Service) releasePromote(ctx context.Context, a *actionCall) (map[string
 	if err != nil {
 		return nil, err
 	}
-	res, err := c.Promote(ctx, primary, splitList(a.get("invalidate", "")))
+	res, err := c.Promote(ctx, primary, release.SplitPaths(a.get("invalidate", "")))
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (s *Service) invalidate(ctx context.Context, a *actionCall) (map[string]str
 		return nil, err
 	}
 	wait := a.get("wait", "false") == "true"
-	id, err := c.Invalidate(ctx, dist, splitList(a.get("paths", "/*")), wait)
+	id, err := c.Invalidate(ctx, dist, release.SplitPaths(a.get("paths", "/*")), wait)
 	if err != nil {
 		return nil, err
 	}
@@ -142,16 +142,6 @@ func (s *Service) invalidate(ctx context.Context, a *actionCall) (map[string]str
 		status = "Completed"
 	}
 	return map[string]string{"InvalidationId": id, "Status": status}, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // stepFunctions starts a user's state machine (seed 000's configure.json

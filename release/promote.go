@@ -129,6 +129,18 @@ func (c *Client) policyEnabled(ctx context.Context, cfg *cftypes.DistributionCon
 	return err == nil && aws.ToBool(out.ContinuousDeploymentPolicy.ContinuousDeploymentPolicyConfig.Enabled)
 }
 
+// SplitPaths reads a comma-separated list of paths, as `--invalidate` and a
+// pipeline's `paths` give them ("/index.html, /assets/*"), dropping blanks.
+func SplitPaths(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Invalidate creates an invalidation and, with wait, polls GetInvalidation
 // until it is Completed (seed 003's Lambda as one call).
 func (c *Client) Invalidate(ctx context.Context, distID string, paths []string, wait bool) (string, error) {

@@ -109,7 +109,7 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err := needPrimary(); err != nil {
 			return err
 		}
-		res, err := c.Promote(ctx, f.primary, splitList(f.invalidate))
+		res, err := c.Promote(ctx, f.primary, release.SplitPaths(f.invalidate))
 		if err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			step += " and wait until Completed"
 		}
 		if err := c.Run(step, func() (err error) {
-			id, err = c.Invalidate(ctx, f.distribution, splitList(f.paths), f.wait)
+			id, err = c.Invalidate(ctx, f.distribution, release.SplitPaths(f.paths), f.wait)
 			return err
 		}); err != nil {
 			return err
@@ -251,16 +251,6 @@ func elapsed(start time.Time) time.Duration {
 		return d.Round(time.Millisecond)
 	}
 	return d.Round(100 * time.Millisecond)
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func printStatus(w io.Writer, st *release.Status) {
