@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -69,20 +70,8 @@ type proc struct {
 func startUp(t *testing.T, dataDir string, extra ...string) *proc {
 	t.Helper()
 	os.Remove(filepath.Join(dataDir, "up.json"))
-	args := append([]string{"up", "--data-dir", dataDir, "--edge-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0"}, extra...)
-	cmd := exec.Command(binary, args...)
-	p := &proc{t: t, cmd: cmd, dataDir: dataDir, out: &syncBuffer{}, log: &syncBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.out, p.log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		p.kill()
-		if t.Failed() {
-			t.Logf("edgecd output:\n%s%s", p.out.String(), p.log.String())
-		}
-	})
+	p := launch(t, dataDir, append([]string{"up", "--data-dir", dataDir, "--edge-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0"}, extra...))
+	cmd := p.cmd
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		b, err := os.ReadFile(filepath.Join(dataDir, "up.json"))
@@ -98,6 +87,26 @@ func startUp(t *testing.T, dataDir string, extra ...string) *proc {
 			t.Fatal("edgecd up did not write up.json within 60s")
 		}
 	}
+}
+
+// launch starts the edgecd binary with args; the test's cleanup kills it
+// and, when the test failed, logs what it printed.
+func launch(t *testing.T, dataDir string, args []string) *proc {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	p := &proc{t: t, cmd: cmd, dataDir: dataDir, out: &syncBuffer{}, log: &syncBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.out, p.log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			t.Logf("edgecd %s output:\n%s%s", strings.Join(args, " "), p.out.String(), p.log.String())
+		}
+	})
+	return p
 }
 
 func (p *proc) kill() {

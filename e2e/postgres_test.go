@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -22,20 +21,8 @@ var servingLine = regexp.MustCompile(`msg="edgecd serving".* edge=(\S*) api=(\S*
 // logs its listeners.
 func startServe(t *testing.T, dataDir string, args ...string) *proc {
 	t.Helper()
-	args = append([]string{"serve", "--data-dir", dataDir, "--edge-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0"}, args...)
-	cmd := exec.Command(binary, args...)
-	p := &proc{t: t, cmd: cmd, dataDir: dataDir, out: &syncBuffer{}, log: &syncBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.out, p.log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		p.kill()
-		if t.Failed() {
-			t.Logf("edgecd %s output:\n%s%s", strings.Join(args, " "), p.out.String(), p.log.String())
-		}
-	})
+	p := launch(t, dataDir, append([]string{"serve", "--data-dir", dataDir, "--edge-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0"}, args...))
+	cmd := p.cmd
 	deadline := time.After(30 * time.Second)
 	for {
 		if m := servingLine.FindStringSubmatch(p.log.String()); m != nil {
