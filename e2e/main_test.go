@@ -40,7 +40,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// upInfo mirrors <data-dir>/up.json.
+// upInfo mirrors <data-dir>/up.json. It is spelled out here rather than
+// taken from demo.UpInfo, so that the keys the issue promises scripts
+// (edge_url, api_url, ...) are checked against the file, not against the
+// writer's own type.
 type upInfo struct {
 	EdgeURL         string `json:"edge_url"`
 	APIURL          string `json:"api_url"`

@@ -31,20 +31,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/edgecd/edgecd/demo"
 	"github.com/edgecd/edgecd/pipeline"
 )
-
-type upInfo struct {
-	EdgeURL         string `json:"edge_url"`
-	APIURL          string `json:"api_url"`
-	AccessKeyID     string `json:"access_key_id"`
-	SecretAccessKey string `json:"secret_access_key"`
-	Region          string `json:"region"`
-	Distributions   []struct {
-		ID, Domain string
-		Staging    bool
-	} `json:"distributions"`
-}
 
 const definition = `name: bench-site
 sources:
@@ -91,19 +80,16 @@ func main() {
 }
 
 type bench struct {
-	info upInfo
+	info demo.UpInfo
 	http *http.Client
 }
 
 func run(dataDir, site string, n int) error {
-	b, err := os.ReadFile(filepath.Join(dataDir, "up.json"))
+	info, err := demo.ReadUpInfo(dataDir)
 	if err != nil {
-		return fmt.Errorf("read up.json (is `edgecd up --data-dir %s` running?): %w", dataDir, err)
-	}
-	bn := &bench{http: &http.Client{Timeout: 10 * time.Second}}
-	if err := json.Unmarshal(b, &bn.info); err != nil {
 		return err
 	}
+	bn := &bench{info: info, http: &http.Client{Timeout: 10 * time.Second}}
 	var primary, domain string
 	for _, d := range bn.info.Distributions {
 		if !d.Staging {

@@ -8,13 +8,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -22,15 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/edgecd/edgecd/demo"
 )
-
-type upInfo struct {
-	EdgeURL, APIURL, AccessKeyID, SecretAccessKey, Region string
-	Distributions                                         []struct {
-		ID, Domain string
-		Staging    bool
-	}
-}
 
 func main() {
 	dataDir := flag.String("data-dir", ".edgecd", "data directory of the running edgecd up")
@@ -43,20 +34,12 @@ func main() {
 }
 
 func run(dataDir string, n int) error {
-	b, err := os.ReadFile(filepath.Join(dataDir, "up.json"))
+	info, err := demo.ReadUpInfo(dataDir)
 	if err != nil {
 		return err
 	}
-	var raw map[string]any
-	json.Unmarshal(b, &raw)
-	info := upInfo{EdgeURL: raw["edge_url"].(string), APIURL: raw["api_url"].(string),
-		AccessKeyID: raw["access_key_id"].(string), SecretAccessKey: raw["secret_access_key"].(string), Region: raw["region"].(string)}
-	for _, d := range raw["distributions"].([]any) {
-		m := d.(map[string]any)
-		info.Distributions = append(info.Distributions, struct {
-			ID, Domain string
-			Staging    bool
-		}{m["id"].(string), m["domain"].(string), m["staging"].(bool)})
+	if len(info.Distributions) < 2 {
+		return fmt.Errorf("%s in %s names %d distributions, want the demo's primary and staging", demo.UpInfoFile, dataDir, len(info.Distributions))
 	}
 	primary, staging := info.Distributions[0], info.Distributions[1]
 	ctx := context.Background()

@@ -2,33 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 
 	"github.com/edgecd/edgecd/demo"
 	"github.com/edgecd/edgecd/node"
 )
-
-// upInfo is written to <data-dir>/up.json for scripts.
-type upInfo struct {
-	EdgeURL         string     `json:"edge_url"`
-	APIURL          string     `json:"api_url"`
-	AccessKeyID     string     `json:"access_key_id"`
-	SecretAccessKey string     `json:"secret_access_key"`
-	Region          string     `json:"region"`
-	Distributions   []upDistro `json:"distributions"`
-}
-
-type upDistro struct {
-	ID      string `json:"id"`
-	Domain  string `json:"domain"`
-	URL     string `json:"url"`
-	Staging bool   `json:"staging"`
-}
 
 func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("up", stderr)
@@ -55,45 +35,39 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return waitAndShutdown(ctx, n, log)
 }
 
-func prepareUp(ctx context.Context, n *node.Node, f *nodeFlags, region string) (upInfo, error) {
+func prepareUp(ctx context.Context, n *node.Node, f *nodeFlags, region string) (demo.UpInfo, error) {
 	key, err := node.EnsureAdminKey(ctx, n.Store, n.CDN.Account(), f.accessKeyID, f.secretAccessKey)
 	if err != nil {
-		return upInfo{}, err
+		return demo.UpInfo{}, err
 	}
 	d, err := demo.Seed(ctx, n.Store, n.Objects, n.CDN)
 	if err != nil {
-		return upInfo{}, fmt.Errorf("seed the demo: %w", err)
+		return demo.UpInfo{}, fmt.Errorf("seed the demo: %w", err)
 	}
 	// Print nothing the edge does not serve yet.
 	rev, err := n.Store.Rev(ctx)
 	if err != nil {
-		return upInfo{}, err
+		return demo.UpInfo{}, err
 	}
 	if err := n.CDN.WaitDeployed(ctx, rev); err != nil {
-		return upInfo{}, fmt.Errorf("wait for the edge to apply the demo: %w", err)
+		return demo.UpInfo{}, fmt.Errorf("wait for the edge to apply the demo: %w", err)
 	}
 	_, edgePort, _ := net.SplitHostPort(n.EdgeAddr())
-	info := upInfo{
+	info := demo.UpInfo{
 		EdgeURL:         "http://" + n.EdgeAddr(),
 		APIURL:          "http://" + n.APIAddr(),
 		AccessKeyID:     key.AccessKeyID,
 		SecretAccessKey: key.SecretAccessKey,
 		Region:          region,
-		Distributions: []upDistro{
+		Distributions: []demo.UpDistribution{
 			{ID: d.PrimaryID, Domain: d.PrimaryDomain, URL: fmt.Sprintf("http://%s:%s/", d.PrimaryDomain, edgePort)},
 			{ID: d.StagingID, Domain: d.StagingDomain, URL: fmt.Sprintf("http://%s:%s/", d.StagingDomain, edgePort), Staging: true},
 		},
 	}
-	body, _ := json.MarshalIndent(info, "", "  ")
-	path := filepath.Join(f.dataDir, "up.json")
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(body, '\n'), 0o600); err != nil {
-		return upInfo{}, fmt.Errorf("write %s: %w", path, err)
-	}
-	return info, os.Rename(tmp, path)
+	return info, demo.WriteUpInfo(f.dataDir, info)
 }
 
-func printUp(w io.Writer, info upInfo, generatedKeys bool) {
+func printUp(w io.Writer, info demo.UpInfo, generatedKeys bool) {
 	p := info.Distributions[0]
 	fmt.Fprintf(w, `
 edgecd is up.
