@@ -2,11 +2,23 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 )
+
+// awsFlags are the AWS client flags of deploy, release and pipeline.
+type awsFlags struct{ endpoint, region, profile string }
+
+// register adds --endpoint-url (described by endpointHelp), --region and
+// --profile to fs.
+func (a *awsFlags) register(fs *flag.FlagSet, endpointHelp string) {
+	fs.StringVar(&a.endpoint, "endpoint-url", "", endpointHelp)
+	fs.StringVar(&a.region, "region", "", "AWS region (default: the configured one, else us-east-1)")
+	fs.StringVar(&a.profile, "profile", "", "AWS shared-config profile")
+}
 
 // loadAWSConfig loads the standard AWS configuration chain (environment,
 // shared files, profiles) as the client commands share it: --region and

@@ -26,14 +26,13 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := newFlagSet("deploy", stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, deployUsage); fs.PrintDefaults() }
 	var (
-		endpoint, region, profile, output, rulesFile, version string
-		del, dryRun, noCache                                  bool
-		concurrency                                           int
-		partMiB                                               int64
+		awsf                       awsFlags
+		output, rulesFile, version string
+		del, dryRun, noCache       bool
+		concurrency                int
+		partMiB                    int64
 	)
-	fs.StringVar(&endpoint, "endpoint-url", "", "S3 endpoint (default: AWS_ENDPOINT_URL, else the real AWS)")
-	fs.StringVar(&region, "region", "", "AWS region")
-	fs.StringVar(&profile, "profile", "", "AWS shared-config profile")
+	awsf.register(fs, "S3 endpoint (default: AWS_ENDPOINT_URL, else the real AWS)")
 	fs.BoolVar(&del, "delete", false, "delete remote keys under the prefix that DIR does not have (after all uploads)")
 	fs.BoolVar(&dryRun, "dry-run", false, "print the plan, change nothing")
 	fs.IntVar(&concurrency, "concurrency", deploy.DefaultConcurrency, "parallel uploads")
@@ -64,7 +63,7 @@ func cmdDeploy(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("%s: %w (want a JSON list of {pattern, cache_control, content_type})", rulesFile, err)
 		}
 	}
-	cfg, err := loadAWSConfig(ctx, endpoint, region, profile)
+	cfg, err := loadAWSConfig(ctx, awsf.endpoint, awsf.region, awsf.profile)
 	if err != nil {
 		return err
 	}

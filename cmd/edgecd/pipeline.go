@@ -31,11 +31,12 @@ standard AWS chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY: edgecd's key).
 `
 
 type pipelineFlags struct {
-	endpoint, region, profile, output string
-	commits, vars                     listFlag
-	stage, action, comment, reason    string
-	follow                            bool
-	limit                             int
+	awsFlags
+	output                         string
+	commits, vars                  listFlag
+	stage, action, comment, reason string
+	follow                         bool
+	limit                          int
 }
 
 func cmdPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -44,9 +45,7 @@ func cmdPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	var f pipelineFlags
-	fs.StringVar(&f.endpoint, "endpoint-url", "", "edgecd API endpoint (default: AWS_ENDPOINT_URL)")
-	fs.StringVar(&f.region, "region", "", "AWS region (default: the configured one, else us-east-1)")
-	fs.StringVar(&f.profile, "profile", "", "AWS shared config profile")
+	f.awsFlags.register(fs, "edgecd API endpoint (default: AWS_ENDPOINT_URL)")
 	fs.StringVar(&f.output, "output", "table", "table, or json")
 	fs.Var(&f.commits, "commit", "start: pin a source to a commit, SOURCE=SHA (repeatable)")
 	fs.Var(&f.vars, "var", "start: override a pipeline variable, NAME=VALUE (repeatable)")

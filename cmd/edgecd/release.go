@@ -28,14 +28,15 @@ unset to act on the real CloudFront.
 `
 
 type releaseFlags struct {
-	endpoint, region, profile, service, output string
-	versionParam, stagingParam, promotedParam  string
-	primary, originPath, header, version       string
-	weight                                     float64
-	stickyIdle, stickyMax                      int
-	invalidate, paths, distribution, to        string
-	wait                                       bool
-	timeout                                    time.Duration
+	awsFlags
+	service, output                           string
+	versionParam, stagingParam, promotedParam string
+	primary, originPath, header, version      string
+	weight                                    float64
+	stickyIdle, stickyMax                     int
+	invalidate, paths, distribution, to       string
+	wait                                      bool
+	timeout                                   time.Duration
 }
 
 func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -44,9 +45,7 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	var f releaseFlags
-	fs.StringVar(&f.endpoint, "endpoint-url", "", "API endpoint (default: AWS_ENDPOINT_URL, else the real AWS)")
-	fs.StringVar(&f.region, "region", "", "AWS region (default: the standard chain, else us-east-1)")
-	fs.StringVar(&f.profile, "profile", "", "AWS shared-config profile")
+	f.awsFlags.register(fs, "API endpoint (default: AWS_ENDPOINT_URL, else the real AWS)")
 	fs.StringVar(&f.service, "service", "edgecd", "service name in the SSM parameters /<service>/version/frontend and /<service>/cloudfront/cfcd-staging")
 	fs.StringVar(&f.versionParam, "version-param", "", "SSM parameter holding the released version (default /<service>/version/frontend)")
 	fs.StringVar(&f.stagingParam, "staging-param", "", "SSM parameter holding the staging distribution id (default /<service>/cloudfront/cfcd-staging)")
