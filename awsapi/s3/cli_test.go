@@ -49,11 +49,11 @@ func TestCLISyncDeploy(t *testing.T) {
 	if info, _ := ts.Objs.Stat(t.Context(), "site", "2.0.0/index.html"); info.ContentType != "text/html" {
 		t.Fatalf("index.html has type %q", info.ContentType)
 	}
-	if out := c.Run(nil, "s3", "sync", build, "s3://site/2.0.0/", "--delete"); out != "" {
+	if out := c.Run(nil, "s3", "sync", build, "s3://site/2.0.0/", "--delete", "--no-progress"); out != "" {
 		t.Fatalf("a second sync did something:\n%s", out)
 	}
 	os.Remove(filepath.Join(build, "assets", "f00.txt"))
-	if out := c.Run(nil, "s3", "sync", build, "s3://site/2.0.0/", "--delete"); strings.TrimSpace(out) != "delete: s3://site/2.0.0/assets/f00.txt" {
+	if out := c.Run(nil, "s3", "sync", build, "s3://site/2.0.0/", "--delete", "--no-progress"); strings.TrimSpace(out) != "delete: s3://site/2.0.0/assets/f00.txt" {
 		t.Fatalf("sync --delete of one removed file printed:\n%s", out)
 	}
 	if out := c.Run(nil, "s3", "ls", "s3://site/2.0.0/", "--recursive"); strings.Count(out, "\n") != len(files)-1 || !strings.Contains(out, "2.0.0/assets/img/a b.svg") {
