@@ -355,13 +355,22 @@ func (c *fastConn) answer(q *request) (bool, error) {
 	out = append(out, "\r\n\r\n"...)
 	s.Stats.Requests[side].Add(1)
 	s.Stats.FastPath.Add(1)
+	cr := cacheMiss
+	if hit {
+		cr = cacheHit
+	}
+	// Small answers are timed when built: they leave with the next flush
+	// (at once, or with the answers to pipelined requests). Large ones
+	// are timed once written.
 	if q.head || notModified {
 		c.out = out
+		c.count(st, side, notModified, 0, cr, now)
 		return true, nil
 	}
 	s.Stats.BytesSent.Add(uint64(len(body)))
 	if len(body) <= smallBody {
 		c.out = append(out, body...)
+		c.count(st, side, false, len(body), cr, now)
 		return true, nil
 	}
 	if enc == encIdentity && e.file != nil {
@@ -371,6 +380,7 @@ func (c *fastConn) answer(q *request) (bool, error) {
 		if c.sender != nil {
 			err := c.sender.send(out, e.file)
 			c.out = out[:0]
+			c.count(st, side, false, len(body), cr, now)
 			return true, err
 		}
 	}
@@ -385,7 +395,21 @@ func (c *fastConn) answer(q *request) (bool, error) {
 		c.vec[1] = nil
 	}
 	c.out = out[:0]
+	c.count(st, side, false, len(body), cr, now)
 	return true, err
+}
+
+// count records an answer in the site's traffic counters; start is when
+// the request was routed.
+func (c *fastConn) count(st *site, side cdn.Side, notModified bool, sent int, cr cacheResult, start time.Time) {
+	if st.traffic == nil {
+		return
+	}
+	status := 200
+	if notModified {
+		status = 304
+	}
+	st.traffic.sides[side].count(status, int64(sent), cr, c.l.s.opts.Now().Sub(start))
 }
 
 // route is Server.route for a request read by the fast path.

@@ -53,6 +53,7 @@ type Server struct {
 	ready     chan struct{}
 	readyOnce sync.Once
 	Stats     Stats
+	traffic   trafficRegistry
 }
 
 // Stats are per-side request counters, the data a canary analysis needs.
@@ -111,7 +112,7 @@ func NewServer(buckets Buckets, opts Options) *Server {
 
 // Apply installs a snapshot for the next requests.
 func (s *Server) Apply(snap *Snapshot) {
-	s.snap.Store(snap)
+	s.snap.Store(s.traffic.bind(snap))
 	s.Stats.AppliedRev.Store(snap.Rev)
 	s.readyOnce.Do(func() { close(s.ready) })
 }
@@ -143,18 +144,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := snap.lookup(r.Host)
-	switch {
-	case st == nil:
+	if st == nil {
 		http.Error(w, fmt.Sprintf("edgecd: no distribution serves host %q; use a distribution's DomainName or one of its Aliases", r.Host), http.StatusNotFound)
-		return
-	case st.stagingOnly:
-		http.Error(w, "edgecd: this is a staging distribution; viewers reach it through its primary distribution's domain (by header or weight)", http.StatusForbidden)
-		return
-	case !st.primary.enabled:
-		http.Error(w, "edgecd: this distribution is disabled", http.StatusForbidden)
 		return
 	}
 	now := s.opts.Now()
+	switch {
+	case st.stagingOnly:
+		http.Error(w, "edgecd: this is a staging distribution; viewers reach it through its primary distribution's domain (by header or weight)", http.StatusForbidden)
+		s.countRefused(st, now)
+		return
+	case !st.primary.enabled:
+		http.Error(w, "edgecd: this distribution is disabled", http.StatusForbidden)
+		s.countRefused(st, now)
+		return
+	}
 	side, sticky, set := s.route(st, r, now)
 	d := st.primary
 	if side == cdn.Staging {
@@ -174,6 +178,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.Stats.Errors4xx[side].Add(1)
 	}
 	s.Stats.BytesSent.Add(uint64(rec.bytes))
+	if st.traffic != nil {
+		st.traffic.sides[side].count(rec.status, rec.bytes, cacheResultOf(h), s.opts.Now().Sub(now))
+	}
+}
+
+// countRefused counts a request refused before routing on the site's
+// primary side.
+func (s *Server) countRefused(st *site, start time.Time) {
+	if st.traffic != nil {
+		st.traffic.sides[cdn.Primary].count(http.StatusForbidden, 0, cacheNone, s.opts.Now().Sub(start))
+	}
+}
+
+// cacheResultOf reads the X-Cache header write set: every answer from the
+// cache or the origin carries one, so it is the request's cache result
+// whichever lookup (object or error page) produced it.
+func cacheResultOf(h http.Header) cacheResult {
+	switch v := h["X-Cache"]; {
+	case len(v) == 0:
+		return cacheNone
+	case v[0] == "Hit from edgecd":
+		return cacheHit
+	case v[0] == "Miss from edgecd":
+		return cacheMiss
+	}
+	return cacheNone
 }
 
 // route applies the continuous-deployment policy of a site. When set is

@@ -26,6 +26,9 @@ type site struct {
 	// stagingOnly marks the host of a staging distribution, which viewers
 	// reach only through its primary.
 	stagingOnly bool
+	// traffic counts the requests for this site's host; set by Apply
+	// (see trafficRegistry.bind), nil in a snapshot not applied.
+	traffic *distCounters
 }
 
 // routed reports whether the site's policy can send anyone to staging.

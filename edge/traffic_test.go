@@ -1,0 +1,76 @@
+package edge_test
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"github.com/edgecd/edgecd/edge"
+)
+
+func trafficOf(t *testing.T, e *edge.Server, id string) edge.DistTraffic {
+	t.Helper()
+	for _, d := range e.Traffic() {
+		if d.DistributionID == id {
+			return d
+		}
+	}
+	t.Fatalf("no traffic for distribution %s in %+v", id, e.Traffic())
+	return edge.DistTraffic{}
+}
+
+func TestTrafficCountsEachSideOfTheRequestedDistribution(t *testing.T) {
+	h := newHarness(t)
+	p, s := h.staged(headerPolicy)
+	send := func(n int, path string, hdr ...string) {
+		for range n {
+			r := h.get(p.DomainName, path, hdr...)
+			io.Copy(io.Discard, r.Body)
+		}
+	}
+	send(3, "/")                                 // fast path: one miss, then hits
+	send(2, "/", "aws-cf-cd-env", "staging")     // fast path on staging
+	send(1, "/index.html", "Range", "bytes=0-3") // net/http: 206
+	send(1, "/index.html", "aws-cf-cd-env", "staging", "Range", "bytes=0-3")
+	send(1, "/missing.js", "aws-cf-cd-env", "staging")      // SPA fallback: error page, neither hit nor miss
+	send(1, "/", "If-None-Match", `"nope"`)                 // net/http 200
+	if r := h.get(s.DomainName, "/"); r.StatusCode != 403 { // a staging host asked directly
+		t.Fatalf("staging host answered %d", r.StatusCode)
+	}
+
+	got := trafficOf(t, h.edge, p.Id)
+	pr, st := got.Primary, got.Staging
+	if pr.Requests != 5 || pr.Status2xx != 5 || pr.Status4xx != 0 {
+		t.Errorf("primary: %+v, want 5 requests, all 2xx", pr)
+	}
+	if st.Requests != 4 || st.Status2xx != 4 {
+		t.Errorf("staging: %+v, want 4 requests, all 2xx", st)
+	}
+	if pr.Hits+pr.Misses != 5 || pr.Misses < 1 {
+		t.Errorf("primary cache: %d hits, %d misses; want 5 results, the first a miss", pr.Hits, pr.Misses)
+	}
+	if st.Hits+st.Misses != 3 || st.Misses < 1 {
+		t.Errorf("staging cache: %d hits, %d misses; want 3 results (the error page counts neither)", st.Hits, st.Misses)
+	}
+	if pr.Bytes == 0 || st.Bytes == 0 {
+		t.Errorf("bytes: primary %d, staging %d", pr.Bytes, st.Bytes)
+	}
+	for name, side := range map[string]edge.SideTraffic{"primary": pr, "staging": st} {
+		if side.Latency.Count != side.Requests || side.LatencySum != side.Latency.Sum || side.LatencySum <= 0 {
+			t.Errorf("%s latency: %d observations, sum %v, for %d requests", name, side.Latency.Count, side.LatencySum, side.Requests)
+		}
+	}
+	staged := trafficOf(t, h.edge, s.Id)
+	if staged.Primary.Requests != 1 || staged.Primary.Status4xx != 1 || staged.Staging.Requests != 0 {
+		t.Errorf("staging distribution asked directly: %+v, want one 4xx on its own primary side", staged)
+	}
+	// A config change swaps the snapshot; the counters carry on.
+	if _, _, err := h.svc.CreateDistribution(context.Background(), config("another", "/3.0.0")); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	send(1, "/")
+	if got := trafficOf(t, h.edge, p.Id).Primary.Requests; got != 6 {
+		t.Errorf("after a new snapshot: %d primary requests, want 6", got)
+	}
+}
