@@ -77,7 +77,7 @@ func (n *Node) apiHandler(ctx context.Context) (http.Handler, error) {
 		Authorize: jsonAuthorize,
 		Logger:    n.cfg.Logger,
 	}))
-	return n.startPipelines(ctx, g, pipes, engine), nil
+	return n.withConsole(ctx, n.startPipelines(ctx, g, pipes, engine)) // web console: node/console.go
 }
 
 // jsonAuthorize checks the request's principal for the JSON-protocol
