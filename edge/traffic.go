@@ -59,6 +59,9 @@ const (
 // count records one answered request.
 func (c *sideCounters) count(status int, bytes int64, cr cacheResult, latency time.Duration) {
 	c.requests.Add(1)
+	if status == 0 {
+		status = 200 // the handler wrote nothing; net/http sends 200
+	}
 	if k := status / 100; k >= 2 && k < len(c.status) {
 		c.status[k].Add(1)
 	}

@@ -1,11 +1,13 @@
 package edge_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"testing"
 
 	"github.com/edgecd/edgecd/edge"
+	"github.com/edgecd/edgecd/metrics"
 )
 
 func trafficOf(t *testing.T, e *edge.Server, id string) edge.DistTraffic {
@@ -72,5 +74,51 @@ func TestTrafficCountsEachSideOfTheRequestedDistribution(t *testing.T) {
 	send(1, "/")
 	if got := trafficOf(t, h.edge, p.Id).Primary.Requests; got != 6 {
 		t.Errorf("after a new snapshot: %d primary requests, want 6", got)
+	}
+}
+
+func TestMetricsExposeTrafficPerSide(t *testing.T) {
+	h := newHarness(t)
+	p, _ := h.staged(headerPolicy)
+	for range 3 {
+		io.Copy(io.Discard, h.get(p.DomainName, "/").Body)
+	}
+	io.Copy(io.Discard, h.get(p.DomainName, "/", "aws-cf-cd-env", "staging").Body)
+	io.Copy(io.Discard, h.get(p.DomainName, "/nothing-here.png", "aws-cf-cd-env", "staging").Body)
+
+	var buf bytes.Buffer
+	e := metrics.NewEncoder(&buf)
+	h.edge.CollectMetrics(e)
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	x, err := metrics.Parse(&buf)
+	if err != nil {
+		t.Fatalf("%v in\n%s", err, buf.String())
+	}
+	d := metrics.Label{Name: "distribution", Value: p.Id}
+	primary, staging := metrics.Label{Name: "side", Value: "primary"}, metrics.Label{Name: "side", Value: "staging"}
+	tests := []struct {
+		name   string
+		labels []metrics.Label
+		want   float64
+	}{
+		{"edgecd_edge_requests_total", []metrics.Label{d, primary}, 3},
+		{"edgecd_edge_requests_total", []metrics.Label{d, primary, {Name: "code_class", Value: "2xx"}}, 3},
+		{"edgecd_edge_requests_total", []metrics.Label{d, staging}, 2},
+		{"edgecd_edge_cache_requests_total", []metrics.Label{d, primary}, 3},
+		{"edgecd_edge_cache_requests_total", []metrics.Label{d, primary, {Name: "result", Value: "miss"}}, 1},
+		{"edgecd_edge_cache_requests_total", []metrics.Label{d, staging}, 1}, // the SPA fallback page counts neither
+		{"edgecd_edge_request_duration_seconds_count", []metrics.Label{d, primary}, 3},
+		{"edgecd_edge_request_duration_seconds_count", []metrics.Label{d, staging}, 2},
+		{"edgecd_edge_fast_path_requests_total", nil, 4},
+	}
+	for _, tt := range tests {
+		if got := x.Sum(tt.name, tt.labels...); got != tt.want {
+			t.Errorf("%s%v = %v, want %v", tt.name, tt.labels, got, tt.want)
+		}
+	}
+	if x.Sum("edgecd_edge_response_bytes_total", d, primary) == 0 || x.Sum("edgecd_edge_applied_revision") == 0 {
+		t.Errorf("bytes or revision missing:\n%s", buf.String())
 	}
 }
