@@ -21,7 +21,7 @@ import (
 // offers registered on it. It also starts the flow engine that runs state
 // machines (stopped with the node).
 func (n *Node) apiHandler(ctx context.Context) (http.Handler, error) {
-	g := &gateway{keys: iam.NewCachedKeys(ctx, n.Store, keyCacheTTL), services: map[string]gatewayService{}, now: time.Now, log: n.cfg.Logger.With("part", "api")}
+	g := &gateway{keys: iam.NewCachedKeys(ctx, n.Store, keyCacheTTL), services: map[string]gatewayService{}, now: time.Now, log: n.cfg.Logger.With("part", "api"), stats: &n.metrics.api}
 	account := n.CDN.Account()
 	region := func(ctx context.Context) string {
 		if p := iam.PrincipalFrom(ctx); p != nil && p.Scope.Region != "" {
@@ -59,7 +59,7 @@ func (n *Node) apiHandler(ctx context.Context) (http.Handler, error) {
 		Logger:   n.cfg.Logger.With("part", "flow"),
 		SDK:      n.sdkTasks(awssdk.Services{CloudFront: cfHandler, S3: s3Handler, SSM: ssmHandler.Call}),
 		Tasks:    pipes.Tasks(),
-		OnStatus: pipes.OnStatus,
+		OnStatus: n.metrics.onStatus(pipes.OnStatus), // counts for /metrics (node/metrics.go)
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("start the flow engine: %w", err)

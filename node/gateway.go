@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/edgecd/edgecd/iam"
+	"github.com/edgecd/edgecd/metrics"
 )
 
 // protocol is an AWS wire protocol; it decides the error envelope.
@@ -36,6 +37,7 @@ type gateway struct {
 	services map[string]gatewayService
 	now      func() time.Time
 	log      *slog.Logger
+	stats    *metrics.Requests // nil: requests are not counted
 }
 
 type gatewayService struct {
@@ -61,6 +63,11 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name = sc.Service
 	}
 	svc, ok := g.services[name]
+	if g.stats != nil {
+		var done func()
+		w, done = g.stats.Start(w, apiService(name, ok))
+		defer done()
+	}
 	if name == "s3" || svc.proto == restS3 {
 		w.Header().Set("X-Amz-Request-Id", id)
 		w.Header().Set("X-Amz-Id-2", id)

@@ -53,8 +53,12 @@ type Config struct {
 	// Store selects the store: "" is the embedded SQLite file in DataDir;
 	// a postgres:// (or postgresql://) URL is a PostgreSQL database that
 	// several nodes share. Objects stay in DataDir/objects either way.
-	Store  string
-	Logger *slog.Logger
+	Store string
+	// MetricsAddr, when set, serves /metrics alone there (an edge-only
+	// node has no API listener to serve it); MetricsToken lets a remote
+	// scraper in with Authorization: Bearer (see node/metrics.go).
+	MetricsAddr, MetricsToken string
+	Logger                    *slog.Logger
 }
 
 // Node is a running edgecd process.
@@ -66,6 +70,8 @@ type Node struct {
 	Edge    *edge.Server
 
 	edgeLn, apiLn net.Listener
+	metricsLn     net.Listener
+	metrics       nodeMetrics
 	servers       []*http.Server
 	cancel        context.CancelFunc
 	wg            sync.WaitGroup
@@ -124,6 +130,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		if err := n.startAPI(runCtx); err != nil {
 			return nil, err
 		}
+	}
+	if err := n.startMetrics(runCtx); err != nil {
+		return nil, err
 	}
 	ok = true
 	return n, nil
@@ -192,7 +201,7 @@ func (n *Node) startAPI(ctx context.Context) error {
 	if n.apiLn, err = listen(n.cfg.APIAddr, "--api-addr"); err != nil {
 		return err
 	}
-	n.serve(n.apiLn, h)
+	n.serve(n.apiLn, n.withMetrics(ctx, h)) // GET /metrics: node/metrics.go
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/edgecd/edgecd/node"
@@ -16,6 +17,7 @@ import (
 type nodeFlags struct {
 	dataDir, edgeAddr, apiAddr, role, logLevel string
 	store                                      string
+	metricsAddr, metricsToken                  string
 	accessKeyID, secretAccessKey               string
 	native, enforceBucketPolicy                bool
 }
@@ -30,6 +32,8 @@ func (f *nodeFlags) register(fs *flag.FlagSet, defEdge, defAPI string) {
 	fs.StringVar(&f.accessKeyID, "access-key-id", "", "operator access key id (default: generated once and kept in the data dir)")
 	fs.StringVar(&f.secretAccessKey, "secret-access-key", "", "operator secret access key")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "also serve Prometheus /metrics alone on this address (the way to scrape --role edge, which has no API listener); the API listener serves /metrics too")
+	fs.StringVar(&f.metricsToken, "metrics-token", os.Getenv("EDGECD_METRICS_TOKEN"), "bearer token that lets a non-loopback scraper read /metrics (default $EDGECD_METRICS_TOKEN; loopback clients and SigV4-signed requests need none)")
 }
 
 // parse parses args into f (fs may hold the command's own flags too),
@@ -47,7 +51,8 @@ func (f *nodeFlags) parse(fs *flag.FlagSet, args []string, stderr io.Writer) (*s
 
 // config is the node the flags describe.
 func (f *nodeFlags) config(log *slog.Logger) node.Config {
-	return node.Config{DataDir: f.dataDir, Store: f.store, Role: f.role, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, EnforceBucketPolicy: f.enforceBucketPolicy, Logger: log}
+	return node.Config{DataDir: f.dataDir, Store: f.store, Role: f.role, EdgeAddr: f.edgeAddr, APIAddr: f.apiAddr, Native: f.native, EnforceBucketPolicy: f.enforceBucketPolicy, Logger: log,
+		MetricsAddr: f.metricsAddr, MetricsToken: f.metricsToken}
 }
 
 // checkExposure refuses generated dev credentials on a non-loopback address:
@@ -87,7 +92,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		n.Shutdown(context.Background())
 		return err
 	}
-	log.Info("edgecd serving", "role", f.role, "edge", n.EdgeAddr(), "api", n.APIAddr(), "data_dir", f.dataDir)
+	log.Info("edgecd serving", "role", f.role, "edge", n.EdgeAddr(), "api", n.APIAddr(), "metrics", n.MetricsAddr(), "data_dir", f.dataDir)
 	return waitAndShutdown(ctx, n, log)
 }
 
