@@ -28,7 +28,8 @@ type DistTraffic struct {
 }
 
 // Traffic returns cumulative counters for every distribution this edge has
-// served (or has had in a snapshot), sorted by id.
+// served (or has had in a snapshot), sorted by id. Staging distributions
+// have no entry of their own: their traffic is their primary's Staging.
 func (s *Server) Traffic() []DistTraffic {
 	return s.traffic.read()
 }
@@ -134,7 +135,11 @@ func (t *trafficRegistry) bind(snap *Snapshot) *Snapshot {
 	bound := map[*site]*site{}
 	for host, st := range snap.hosts {
 		b := bound[st]
-		if b == nil {
+		if st.stagingOnly {
+			// Viewers reach a staging distribution through its primary,
+			// which counts them; asked directly, it refuses them.
+			b = st
+		} else if b == nil {
 			cp := *st
 			cp.traffic = t.counters(st.primary.id)
 			b = &cp

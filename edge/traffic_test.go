@@ -62,9 +62,10 @@ func TestTrafficCountsEachSideOfTheRequestedDistribution(t *testing.T) {
 			t.Errorf("%s latency: %d observations, sum %v, for %d requests", name, side.Latency.Count, side.LatencySum, side.Requests)
 		}
 	}
-	staged := trafficOf(t, h.edge, s.Id)
-	if staged.Primary.Requests != 1 || staged.Primary.Status4xx != 1 || staged.Staging.Requests != 0 {
-		t.Errorf("staging distribution asked directly: %+v, want one 4xx on its own primary side", staged)
+	for _, d := range h.edge.Traffic() {
+		if d.DistributionID == s.Id {
+			t.Errorf("the staging distribution has an entry of its own: %+v", d)
+		}
 	}
 	// A config change swaps the snapshot; the counters carry on.
 	if _, _, err := h.svc.CreateDistribution(context.Background(), config("another", "/3.0.0")); err != nil {
