@@ -1,9 +1,11 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -12,7 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/edgecd/edgecd/asl"
+	"github.com/edgecd/edgecd/flow"
 	"github.com/edgecd/edgecd/iam"
+	"github.com/edgecd/edgecd/metrics"
 )
 
 type oneKey iam.Key
@@ -108,5 +113,52 @@ func TestOnlyScrapesReachMetricsOnTheAPIListener(t *testing.T) {
 				t.Fatalf("isScrape = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestAPIAndFlowCountersReachTheExposition(t *testing.T) {
+	var m nodeMetrics
+	g := &gateway{services: map[string]gatewayService{}, now: time.Now, log: slog.Default(), stats: &m.api}
+	g.handle("cloudfront", restXML, http.NotFoundHandler())
+	for _, path := range []string{"/2020-05-31/distribution", "/2020-05-31/distribution", "/bucket/key"} {
+		g.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+	}
+	var next []asl.Status
+	on := m.onStatus(func(_ context.Context, x flow.Execution) { next = append(next, x.Status) })
+	for _, s := range []asl.Status{asl.Running, asl.Running, asl.Succeeded, asl.Failed, asl.Running} {
+		on(context.Background(), flow.Execution{Status: s})
+	}
+	if len(next) != 5 {
+		t.Errorf("the wrapped OnStatus saw %d changes, want 5", len(next))
+	}
+
+	var buf bytes.Buffer
+	e := metrics.NewEncoder(&buf)
+	m.collect(e)
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	x, err := metrics.Parse(&buf)
+	if err != nil {
+		t.Fatalf("%v in\n%s", err, buf.String())
+	}
+	tests := []struct {
+		name   string
+		labels []metrics.Label
+		want   float64
+	}{
+		// Unsigned: refused by the gateway before the handler, still counted.
+		{"edgecd_api_requests_total", []metrics.Label{{Name: "service", Value: "cloudfront"}, {Name: "code", Value: "403"}}, 2},
+		// The shape says S3, which this gateway does not serve.
+		{"edgecd_api_requests_total", []metrics.Label{{Name: "service", Value: "unknown"}}, 1},
+		{"edgecd_api_request_duration_seconds_count", []metrics.Label{{Name: "service", Value: "cloudfront"}}, 2},
+		{"edgecd_flow_executions_started_total", nil, 3},
+		{"edgecd_flow_executions_ended_total", []metrics.Label{{Name: "status", Value: "SUCCEEDED"}}, 1},
+		{"edgecd_flow_executions_ended_total", []metrics.Label{{Name: "status", Value: "FAILED"}}, 1},
+	}
+	for _, tt := range tests {
+		if got := x.Sum(tt.name, tt.labels...); got != tt.want {
+			t.Errorf("%s%v = %v, want %v", tt.name, tt.labels, got, tt.want)
+		}
 	}
 }
