@@ -162,3 +162,36 @@ func TestAPIAndFlowCountersReachTheExposition(t *testing.T) {
 		}
 	}
 }
+
+func TestEdgeOnlyNodeServesMetricsOnMetricsAddr(t *testing.T) {
+	ctx := context.Background()
+	n, err := Start(ctx, Config{DataDir: t.TempDir(), Role: RoleEdge, EdgeAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Shutdown(ctx) })
+	if n.APIAddr() != "" || n.MetricsAddr() == "" {
+		t.Fatalf("api %q, metrics %q", n.APIAddr(), n.MetricsAddr())
+	}
+	resp, err := http.Get("http://" + n.MetricsAddr() + MetricsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	x, err := metrics.Parse(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%d %v", resp.StatusCode, err)
+	}
+	if x.Family("edgecd_edge_applied_revision") == nil || x.Family("edgecd_api_requests_total") != nil {
+		t.Errorf("an edge-only node should export the edge's families and no API ones: %+v", x.Families)
+	}
+	other, err := http.Get("http://" + n.MetricsAddr() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Body.Close()
+	if other.StatusCode != http.StatusNotFound {
+		t.Errorf("GET / on the metrics listener: %d", other.StatusCode)
+	}
+}
