@@ -17,4 +17,9 @@
 // blocks (fastpath.go, request.go, head.go) and hands every other
 // connection, with the bytes it read, to net/http and ServeHTTP, which
 // implement everything (docs/decisions/0091-edge-http-fast-path.md).
+//
+// Both paths count each answered request under the distribution whose host
+// was asked for and the side that served it (traffic.go): atomic counters
+// bound to the snapshot's sites when it is applied, read by Traffic and
+// written for Prometheus by CollectMetrics (docs/decisions/0151-metrics.md).
 package edge

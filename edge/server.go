@@ -56,7 +56,8 @@ type Server struct {
 	traffic   trafficRegistry
 }
 
-// Stats are per-side request counters, the data a canary analysis needs.
+// Stats are the edge's totals. Per distribution and side, the counters a
+// canary analysis compares are Traffic's (traffic.go).
 type Stats struct {
 	Requests   [2]atomic.Uint64 // by cdn.Side
 	Errors4xx  [2]atomic.Uint64
@@ -152,7 +153,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case st.stagingOnly:
 		http.Error(w, "edgecd: this is a staging distribution; viewers reach it through its primary distribution's domain (by header or weight)", http.StatusForbidden)
-		s.countRefused(st, now)
 		return
 	case !st.primary.enabled:
 		http.Error(w, "edgecd: this distribution is disabled", http.StatusForbidden)
@@ -183,7 +183,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// countRefused counts a request refused before routing on the site's
+// countRefused counts a request for a disabled distribution on its
 // primary side.
 func (s *Server) countRefused(st *site, start time.Time) {
 	if st.traffic != nil {
