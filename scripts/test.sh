@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 need=()
 [ -x /usr/bin/aws ] || need+=(awscli)            # the real aws CLI v2 the e2e tests drive
 command -v rclone >/dev/null || need+=(rclone)   # S3 API conformance with rclone
+command -v chromium >/dev/null || need+=(chromium)  # e2e drives the web console in headless Chromium
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)  # store/postgres and e2e start a private server
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2

@@ -20,6 +20,15 @@ function h(tag, attrs, ...children) {
   return el;
 }
 
+// fill replaces el's children, flattening arrays and skipping null, as h does.
+function fill(el, ...children) {
+  el.replaceChildren();
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+}
+
 class APIError extends Error {
   constructor(status, body) {
     const e = (body && body.error) || {};
@@ -89,7 +98,7 @@ function showLogin() {
   $('#nav').hidden = true;
   $('#logout').hidden = true;
   $('#who').textContent = '';
-  $('#page').replaceChildren();
+  fill($('#page'));
   $('#login').hidden = false;
   $('#access-key-id').focus();
 }
@@ -154,9 +163,9 @@ function route() {
   const name = pages[parts[0]] ? parts[0] : 'distributions';
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === name);
   const page = $('#page');
-  if (!refresh) page.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  if (!refresh) fill(page, h('p', { class: 'muted' }, 'Loading…'));
   pages[name](page, parts.slice(1)).catch((err) => {
-    if (err.status !== 401) page.replaceChildren(errorBox(err));
+    if (err.status !== 401) fill(page, errorBox(err));
   });
 }
 window.addEventListener('hashchange', route);
@@ -174,7 +183,7 @@ async function distributionsPage(page) {
     h('td', {}, h('code', {}, d.originPath || '/')),
     h('td', { class: 'policy' }, policyText(d, byId)),
   ));
-  page.replaceChildren(
+  fill(page,
     h('h1', {}, 'Distributions'),
     h('table', {}, h('thead', {}, h('tr', {}, ['Id', 'Domain', 'Status', 'Enabled', 'Origin path', 'Continuous deployment'].map((t) => h('th', {}, t)))),
       h('tbody', {}, rows)),
@@ -231,12 +240,12 @@ async function runRelease(d, action, staging) {
   const out = $('#result-' + d.id);
   const buttons = document.querySelectorAll('#release-' + d.id + ' button');
   buttons.forEach((b) => { b.disabled = true; });
-  out.replaceChildren(h('p', { class: 'muted' }, action + ' running…'));
+  fill(out, h('p', { class: 'muted' }, action + ' running…'));
   let ans, err = null;
   try { ans = await api('POST', 'distributions/' + encodeURIComponent(d.id) + '/' + action); } catch (e) { err = e; ans = e.body || {}; }
   buttons.forEach((b) => { b.disabled = false; });
   results[d.id] = { action, ans, err };
-  out.replaceChildren(resultView(d.id));
+  fill(out, resultView(d.id));
   if (!err && me) setTimeout(route, 1500); // show the new state; the result stays on the card
 }
 
@@ -306,11 +315,11 @@ async function pipelinesPage(page, parts) {
           try {
             const r = await api('POST', 'pipelines/' + encodeURIComponent(p.name) + '/start');
             location.hash = '#/pipelines/' + encodeURIComponent(p.name) + '/runs/' + encodeURIComponent(r.pipelineExecutionId);
-          } catch (e) { msg.replaceChildren(errorBox(e)); }
+          } catch (e) { fill(msg, errorBox(e)); }
         } }, 'Start run'), msg),
       err ? errorBox(err) : runsTable(runs));
   }));
-  page.replaceChildren(h('h1', {}, 'Pipelines'), pipelines.length ? cards : h('p', { class: 'muted' }, 'No pipelines yet: create one with `edgecd pipeline create edgecd.pipeline.yaml`.'));
+  fill(page, h('h1', {}, 'Pipelines'), pipelines.length ? cards : h('p', { class: 'muted' }, 'No pipelines yet: create one with `edgecd pipeline create edgecd.pipeline.yaml`.'));
   poller = setInterval(() => { if (!document.querySelector('dialog[open]')) route(); }, 5000);
 }
 
@@ -336,7 +345,7 @@ async function runPage(page, pipeline, id) {
       h('td', {}, a.summary || '', a.approval ? h('div', { class: 'muted' }, a.approval.result + ' by ' + a.approval.by + (a.approval.comment ? ': ' + a.approval.comment : '')) : null,
         waitingApproval(a) ? approvalForm(run, s, a) : null,
         a.log ? logButton(run, s, a) : null)))))));
-  page.replaceChildren(
+  fill(page,
     h('p', {}, h('a', { href: '#/pipelines' }, '← Pipelines')),
     h('h1', {}, pipeline + ' run ', h('code', {}, run.id)),
     h('p', {}, status(run.status), ' ', run.summary || '', ' · started ' + fmtTime(run.start) + ' · ' + fmtDuration(run.start, run.end),
@@ -358,7 +367,7 @@ function approvalForm(run, s, a) {
     try {
       await api('POST', 'runs/' + encodeURIComponent(run.id) + '/decide', { stage: s.name, action: a.name, status: st, comment: comment.value });
       route();
-    } catch (e) { msg.replaceChildren(errorBox(e)); }
+    } catch (e) { fill(msg, errorBox(e)); }
   };
   return h('div', { class: 'approval' }, h('strong', {}, 'Waiting for approval'), comment,
     h('div', { class: 'row' }, h('button', { type: 'button', class: 'primary', 'data-action': 'approve', onclick: decide('Approved') }, 'Approve'),
@@ -370,8 +379,8 @@ function logButton(run, s, a) {
   return h('div', {}, h('button', { type: 'button', onclick: async () => {
     try {
       const l = await api('GET', 'runs/' + encodeURIComponent(run.id) + '/log?stage=' + encodeURIComponent(s.name) + '&action=' + encodeURIComponent(a.name));
-      box.replaceChildren(h('pre', {}, l.data || '(empty)'));
-    } catch (e) { box.replaceChildren(errorBox(e)); }
+      fill(box, h('pre', {}, l.data || '(empty)'));
+    } catch (e) { fill(box, errorBox(e)); }
   } }, 'Log tail'), box);
 }
 
@@ -381,7 +390,7 @@ async function executionsPage(page, parts) {
   if (parts[0] === 'machine' && parts[1]) return machinePage(page, parts[1]);
   if (parts[0] === 'execution' && parts[1]) return executionPage(page, parts[1]);
   const { stateMachines } = await api('GET', 'statemachines');
-  page.replaceChildren(h('h1', {}, 'State machines'), stateMachines.length
+  fill(page, h('h1', {}, 'State machines'), stateMachines.length
     ? h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Type', 'Created'].map((t) => h('th', {}, t)))),
       h('tbody', {}, stateMachines.map((m) => h('tr', {},
         h('td', {}, h('a', { href: '#/executions/machine/' + encodeURIComponent(m.stateMachineArn) }, m.name)),
@@ -391,7 +400,7 @@ async function executionsPage(page, parts) {
 
 async function machinePage(page, arn) {
   const { executions } = await api('GET', 'executions?stateMachineArn=' + encodeURIComponent(arn));
-  page.replaceChildren(
+  fill(page,
     h('p', {}, h('a', { href: '#/executions' }, '← State machines')),
     h('h1', {}, 'Executions of ', h('code', {}, arn.split(':').pop())),
     executions.length ? h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Status', 'Started', 'Stopped'].map((t) => h('th', {}, t)))),
@@ -408,7 +417,7 @@ async function executionPage(page, arn) {
     const k = Object.keys(e).find((key) => key.endsWith('EventDetails'));
     return k ? JSON.stringify(e[k]) : '';
   };
-  page.replaceChildren(
+  fill(page,
     h('p', {}, h('a', { href: '#/executions/machine/' + encodeURIComponent(x.stateMachineArn) }, '← Executions')),
     h('h1', {}, x.name, ' ', status(x.status)),
     h('p', { class: 'muted' }, 'started ' + fmtTime(x.startDate) + (x.stopDate ? ' · stopped ' + fmtTime(x.stopDate) : '')),
@@ -424,4 +433,4 @@ async function executionPage(page, arn) {
 
 // ---- start ----
 
-api('GET', 'session').then(loggedIn).catch((err) => { if (err.status !== 401) $('#page').replaceChildren(errorBox(err)); });
+api('GET', 'session').then(loggedIn).catch((err) => { if (err.status !== 401) fill($('#page'), errorBox(err)); });
