@@ -123,6 +123,9 @@ func (p *intrinsicParser) arg() (intrinsicArg, error) {
 				break
 			}
 		}
+		if quote != 0 {
+			return intrinsicArg{}, p.errf("a quoted name in the path %s is not closed", strings.TrimSpace(p.s))
+		}
 		text := strings.TrimSpace(p.s[:n])
 		path, err := ParsePath(text)
 		if err != nil {
