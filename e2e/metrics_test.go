@@ -1,18 +1,23 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/edgecd/edgecd/metrics"
 )
 
 // scrape reads url's exposition, failing the test unless it parses
-// strictly (see metrics.Parse).
+// strictly (see metrics.Parse) and Prometheus's own text parser accepts it
+// (so our writer and our parser cannot share a misreading of the format).
 func scrape(t *testing.T, url string, hdr ...string) *metrics.Exposition {
 	t.Helper()
 	code, x := tryScrape(t, url, hdr...)
@@ -42,9 +47,23 @@ func tryScrape(t *testing.T, url string, hdr ...string) (int, *metrics.Expositio
 	if ct := resp.Header.Get("Content-Type"); ct != metrics.ContentType {
 		t.Fatalf("GET %s: content type %q, want %q", url, ct, metrics.ContentType)
 	}
-	x, err := metrics.Parse(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := metrics.Parse(bytes.NewReader(body))
 	if err != nil {
 		t.Fatalf("GET %s: malformed exposition: %v", url, err)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("GET %s: Prometheus's text parser refuses the exposition: %v", url, err)
+	}
+	for name := range families {
+		if x.Family(name) == nil {
+			t.Fatalf("GET %s: Prometheus reads a family %q that metrics.Parse does not", url, name)
+		}
 	}
 	return resp.StatusCode, x
 }
