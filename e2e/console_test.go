@@ -2,11 +2,16 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,9 +35,17 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// browse starts a fresh headless Chromium for the test and returns its
-// context; the browser is stopped when the test ends.
-func browse(t *testing.T) context.Context {
+// tab is a page of a fresh headless Chromium, stopped when the test ends.
+// Its steps are bounded by one deadline; when one fails, the test shows
+// the page's text and what the page wrote to its console.
+type tab struct {
+	t          *testing.T
+	ctx        context.Context // with the test's deadline
+	browserCtx context.Context // without: for the failure report
+	console    *syncBuffer
+}
+
+func openTab(t *testing.T) *tab {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
@@ -42,9 +55,76 @@ func browse(t *testing.T) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	return ctx
+	ctx, cancelTab := chromedp.NewContext(alloc)
+	// The first run starts the browser and must have no deadline.
+	if err := chromedp.Do(ctx); err != nil {
+		cancelTab()
+		cancelAlloc()
+		t.Fatalf("start chromium: %v", err)
+	}
+	tb := &tab{t: t, browserCtx: ctx, console: &syncBuffer{}}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			fmt.Fprintln(tb.console, m.String())
+		}
+	}()
+	var cancel context.CancelFunc
+	tb.ctx, cancel = context.WithTimeout(ctx, 50*time.Second)
+	t.Cleanup(func() { cancel(); cancelTab(); cancelAlloc() })
+	return tb
+}
+
+// do runs steps, failing the test with the page's state if one fails.
+func (tb *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	if err := chromedp.Do(tb.ctx, steps...); err != nil {
+		page, _ := chromedp.Run(tb.browserCtx, chromedp.Evaluate[string]("document.body.innerText"))
+		tb.t.Fatalf("%s: %v\npage text:\n%s\npage console:\n%s", what, err, page, tb.console.String())
+	}
+}
+
+// until waits for a JavaScript condition to hold.
+func until(js string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Poll[bool](js, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))(ctx, tg)
+		return chromedp.Void{}, err
+	}
+}
+
+func (tb *tab) text(sel string) string {
+	tb.t.Helper()
+	s, err := chromedp.Run(tb.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		tb.t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
+}
+
+// screenshot keeps a picture of the page when EDGECD_SCREENSHOTS names a
+// directory (for docs and reviews).
+func (tb *tab) screenshot(name string) {
+	if dir := os.Getenv("EDGECD_SCREENSHOTS"); dir != "" {
+		if png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100)); err == nil {
+			os.WriteFile(filepath.Join(dir, name), png, 0o644)
+		}
+	}
+}
+
+// login opens the console and logs in with the keys `edgecd up` printed.
+func (tb *tab) login(p *proc, wait string) {
+	tb.t.Helper()
+	tb.do("log in with the printed keys",
+		chromedp.Navigate(p.info.APIURL+"/console/"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SetValue(chromedp.CSS("#access-key-id"), p.info.AccessKeyID),
+		chromedp.SetValue(chromedp.CSS("#secret-access-key"), p.info.SecretAccessKey),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS(wait)),
+	)
 }
 
 // TestConsoleInABrowser logs in to the web console in a real headless
@@ -53,7 +133,7 @@ func browse(t *testing.T) context.Context {
 // a confirmation, and checks with the aws CLI and the edge that the
 // primary now serves the staged version.
 func TestConsoleInABrowser(t *testing.T) {
-	ctx := browse(t)
+	tb := openTab(t)
 	p := startUp(t, t.TempDir())
 	primary := p.info.Distributions[0]
 	console := p.info.APIURL + "/console/"
@@ -61,7 +141,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Errorf("edgecd up did not print the console URL %s:\n%s", console, p.out.String())
 	}
 
-	// The API refuses what a browser page of another site could try.
+	// The API refuses what a page of another site could try.
 	if st := consoleStatus(t, http.DefaultClient, "GET", console+"api/distributions", ""); st != http.StatusUnauthorized {
 		t.Errorf("a console call without the session cookie: %d, want 401", st)
 	}
@@ -75,66 +155,22 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Errorf("a promote without the CSRF header: %d, want 403", st)
 	}
 
-	// The first run starts the browser and must have no deadline; the
-	// rest of the test is bounded. The page's console goes to the log.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatal(err)
-	}
-	pageLog := &syncBuffer{}
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			pageLog.Write([]byte(m.String() + "\n"))
-		}
-	}()
-	browserCtx := ctx
-	ctx, cancel := context.WithTimeout(ctx, 50*time.Second)
-	defer cancel()
-	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			page, _ := chromedp.Run(browserCtx, chromedp.Evaluate[string]("document.body.innerText"))
-			t.Fatalf("%s: %v\npage text:\n%s\npage console:\n%s", what, err, page, pageLog.String())
-		}
-	}
-	step("open the console", chromedp.Navigate(console))
-	poll := func(js string) chromedp.Action[chromedp.Void] {
-		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			_, err := chromedp.Poll[bool](js, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second))(ctx, tg)
-			return chromedp.Void{}, err
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
-
-	step("a wrong secret is refused",
+	tb.do("a wrong secret is refused",
+		chromedp.Navigate(console),
 		chromedp.WaitVisible(chromedp.CSS("#login-form")),
 		chromedp.SetValue(chromedp.CSS("#access-key-id"), p.info.AccessKeyID),
 		chromedp.SetValue(chromedp.CSS("#secret-access-key"), "not-the-secret"),
 		chromedp.Click(chromedp.CSS("#login-submit")),
-		poll(`document.querySelector('#login-error').textContent.includes('wrong')`),
+		until(`document.querySelector('#login-error').textContent.includes('wrong')`),
 	)
-	step("the printed keys log in and show the demo",
-		chromedp.SetValue(chromedp.CSS("#secret-access-key"), p.info.SecretAccessKey),
-		chromedp.Click(chromedp.CSS("#login-submit")),
-		chromedp.WaitVisible(chromedp.CSS("#release-"+primary.ID)),
-	)
-	if pol := text("#dist-" + primary.ID + " .policy"); !strings.Contains(pol, "header aws-cf-cd-env: staging") || !strings.Contains(pol, "enabled") {
+	tb.login(p, "#release-"+primary.ID)
+	if pol := tb.text("#dist-" + primary.ID + " .policy"); !strings.Contains(pol, "header aws-cf-cd-env: staging") || !strings.Contains(pol, "enabled") {
 		t.Errorf("the primary's policy reads %q, want the enabled header policy aws-cf-cd-env: staging", pol)
 	}
 
 	// Two readings give the panel a rate; then viewers arrive on both sides.
 	panel := "#traffic-" + primary.ID
-	step("the traffic panel reads the edge", poll(`document.querySelector('`+panel+` .primary .rate').textContent !== '–'`))
+	tb.do("the traffic panel reads the edge", until(`document.querySelector('`+panel+` .primary .rate').textContent !== '–'`))
 	for i := range 5 {
 		var hdr []string
 		if i < 3 {
@@ -144,35 +180,26 @@ func TestConsoleInABrowser(t *testing.T) {
 			t.Fatalf("viewer request: %d %q", st, body)
 		}
 	}
-	step("the traffic panel shows staging requests",
-		poll(`(() => {
+	tb.do("the traffic panel shows staging requests",
+		until(`(() => {
 			const q = (s) => document.querySelector('`+panel+` ' + s).textContent;
 			return Number(q('.staging .total')) >= 3 && Number(q('.primary .total')) >= 2 && parseFloat(q('.staging .rate')) > 0 && q('.share') !== '–';
 		})()`))
+	tb.screenshot("console-distributions.png")
 
-	screenshot := func(name string) {
-		// EDGECD_SCREENSHOTS=dir keeps pictures of the pages, for docs and reviews.
-		if dir := os.Getenv("EDGECD_SCREENSHOTS"); dir != "" {
-			if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-				os.WriteFile(filepath.Join(dir, name), png, 0o644)
-			}
-		}
-	}
-	screenshot("console-distributions.png")
-	step("promote with one click and a confirmation",
+	tb.do("promote with one click",
 		chromedp.Click(chromedp.CSS(`#release-`+primary.ID+` button[data-action="promote"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#confirm-ok")),
 	)
-	screenshot("console-confirm.png")
-	step("confirm the promote",
+	tb.screenshot("console-confirm.png")
+	tb.do("confirm the promote",
 		chromedp.Click(chromedp.CSS("#confirm-ok")),
 		chromedp.WaitVisible(chromedp.CSS("#done-"+primary.ID)),
 	)
-	if done := text("#done-" + primary.ID); !strings.Contains(done, "/2.0.0") {
+	if done := tb.text("#done-" + primary.ID); !strings.Contains(done, "/2.0.0") {
 		t.Errorf("the promote result reads %q, want the new origin path /2.0.0", done)
 	}
-
-	screenshot("console-promoted.png")
+	tb.screenshot("console-promoted.png")
 
 	// The real CloudFront API and the edge agree.
 	var cfg struct {
@@ -188,10 +215,106 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Errorf("after promote the primary serves %d %q, want v2", st, body)
 	}
 
-	step("log out",
+	tb.do("log out",
 		chromedp.Click(chromedp.CSS("#logout")),
 		chromedp.WaitVisible(chromedp.CSS("#login-form")),
 	)
+}
+
+// gatePipeline checks out a repository and waits for a person.
+const gatePipeline = `name: gate
+sources:
+  - name: app
+    repo: %s
+    branch: main
+    trigger: manual
+approval:
+  webhook: %s
+stages:
+  - name: Source
+    actions:
+      - name: Checkout
+        kind: source.git
+  - name: Approve
+    actions:
+      - name: Approve
+        kind: approval
+`
+
+// TestConsoleApprovesAPipelineRun starts a run from the console, follows
+// the console link of the approval message to it, and approves it there
+// with a comment.
+func TestConsoleApprovesAPipelineRun(t *testing.T) {
+	tb := openTab(t)
+	p := startUp(t, t.TempDir())
+	messages := make(chan string, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		messages <- string(b)
+	}))
+	defer hook.Close()
+	repo := newSiteRepo(t)
+	def := filepath.Join(t.TempDir(), "gate.yaml")
+	if err := os.WriteFile(def, fmt.Appendf(nil, gatePipeline, repo.dir, hook.URL), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.run("edgecd", "pipeline", "create", def)
+
+	tb.login(p, "#release-"+p.info.Distributions[0].ID)
+	tb.do("start a run",
+		chromedp.Navigate(p.info.APIURL+"/console/#/pipelines"),
+		chromedp.Click(chromedp.CSS(`#pipeline-gate button[data-action="start"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#run-status")),
+	)
+	var msg string
+	select {
+	case msg = <-messages:
+	case <-time.After(40 * time.Second):
+		t.Fatal("no approval message reached the webhook within 40s")
+	}
+	var slack struct{ Text string }
+	json.Unmarshal([]byte(msg), &slack)
+	m := regexp.MustCompile(`<(http[^|>]+)\|Open the run>`).FindStringSubmatch(slack.Text)
+	if m == nil || !strings.HasPrefix(m[1], p.info.APIURL+"/console/#/pipelines/gate/runs/") {
+		t.Fatalf("the approval message has no console link to the run: %s", msg)
+	}
+	tb.do("the message's link opens the waiting run",
+		chromedp.Navigate(m[1]),
+		chromedp.WaitVisible(chromedp.CSS(`button[data-action="approve"]`)),
+		chromedp.SendKeys(chromedp.CSS(".approval textarea"), "looks good"),
+	)
+	tb.screenshot("console-approval.png")
+	tb.do("approve with a confirmation",
+		chromedp.Click(chromedp.CSS(`button[data-action="approve"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-ok")),
+		chromedp.Click(chromedp.CSS("#confirm-ok")),
+		until(`document.querySelector('#run-status').textContent === 'Succeeded'`),
+	)
+	tb.screenshot("console-run.png")
+
+	// The run is an execution of the flow engine: its history is there too.
+	tb.do("the run's execution and its history",
+		chromedp.Navigate(p.info.APIURL+"/console/#/executions"),
+		chromedp.Click(chromedp.CSS(`a[href^="#/executions/machine/"]`)),
+		chromedp.Click(chromedp.CSS(`a[href^="#/executions/execution/"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#history")),
+	)
+	if h := tb.text("#history"); !strings.Contains(h, "ExecutionSucceeded") || !strings.Contains(h, "TaskSucceeded") {
+		t.Errorf("the execution's history reads %q", h)
+	}
+	tb.screenshot("console-execution.png")
+
+	var out struct{ Runs []runView }
+	if err := json.Unmarshal([]byte(p.run("edgecd", "pipeline", "status", "gate", "--output", "json")), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Runs) != 1 || out.Runs[0].Status != "Succeeded" {
+		t.Fatalf("runs after the approval: %s", jsonString(out.Runs))
+	}
+	ap := out.Runs[0].Stages[1].Actions[0].Approval
+	if ap == nil || ap.Result != "Approved" || ap.Comment != "looks good" || !strings.HasSuffix(ap.By, ":user/admin") {
+		t.Fatalf("the approval reads %+v, want Approved by the admin with the comment", ap)
+	}
 }
 
 // consoleStatus sends one console API request and returns its status.

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -72,4 +74,21 @@ func loopback(addr string) string {
 		return "127.0.0.1" + addr[strings.LastIndex(addr, ":"):]
 	}
 	return addr
+}
+
+// consoleLink is the web console's base URL for links to a pipeline run
+// (the pipeline appends /pipelines/NAME/runs/ID, a route of the page). On a
+// wildcard address it names this host, which a reader elsewhere can reach
+// more likely than loopback.
+func (n *Node) consoleLink() string {
+	addr := n.APIAddr()
+	if addr == "" {
+		return ""
+	}
+	if host, port, err := net.SplitHostPort(addr); err == nil && net.ParseIP(host).IsUnspecified() {
+		if name, err := os.Hostname(); err == nil && name != "" {
+			addr = net.JoinHostPort(name, port)
+		}
+	}
+	return "http://" + addr + web.Path + "#"
 }

@@ -194,11 +194,15 @@ func (n *Node) startEdge(ctx context.Context) error {
 }
 
 func (n *Node) startAPI(ctx context.Context) error {
-	h, err := n.apiHandler(ctx)
-	if err != nil {
+	// Listen first: parts of the handler need the address (the console
+	// link in approval messages, node/console.go).
+	var err error
+	if n.apiLn, err = listen(n.cfg.APIAddr, "--api-addr"); err != nil {
 		return err
 	}
-	if n.apiLn, err = listen(n.cfg.APIAddr, "--api-addr"); err != nil {
+	h, err := n.apiHandler(ctx)
+	if err != nil {
+		n.apiLn.Close()
 		return err
 	}
 	n.serve(n.apiLn, n.withMetrics(ctx, h)) // GET /metrics: node/metrics.go

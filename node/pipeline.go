@@ -26,6 +26,7 @@ func (n *Node) newPipelines(bus *events.Bus) (*pipeline.Service, error) {
 		Region:  n.cfg.Region,
 		AWS:     n.selfAWS,
 		Bus:     bus,
+		Link:    n.consoleLink(), // approval messages link to the run in the web console
 		Logger:  n.cfg.Logger.With("part", "pipeline"),
 	})
 	if err != nil {

@@ -320,7 +320,7 @@ async function pipelinesPage(page, parts) {
       err ? errorBox(err) : runsTable(runs));
   }));
   fill(page, h('h1', {}, 'Pipelines'), pipelines.length ? cards : h('p', { class: 'muted' }, 'No pipelines yet: create one with `edgecd pipeline create edgecd.pipeline.yaml`.'));
-  poller = setInterval(() => { if (!document.querySelector('dialog[open]')) route(); }, 5000);
+  poller = setInterval(() => { if (!busy()) route(); }, 5000);
 }
 
 function runsTable(runs) {
@@ -348,14 +348,19 @@ async function runPage(page, pipeline, id) {
   fill(page,
     h('p', {}, h('a', { href: '#/pipelines' }, '← Pipelines')),
     h('h1', {}, pipeline + ' run ', h('code', {}, run.id)),
-    h('p', {}, status(run.status), ' ', run.summary || '', ' · started ' + fmtTime(run.start) + ' · ' + fmtDuration(run.start, run.end),
+    h('p', {}, h('span', { id: 'run-status', class: 'status status-' + run.status }, run.status), ' ', run.summary || '', ' · started ' + fmtTime(run.start) + ' · ' + fmtDuration(run.start, run.end),
       ' · trigger ' + run.trigger.type + ' ' + run.trigger.detail),
     h('p', { class: 'muted' }, Object.entries(run.commits || {}).map(([k, v]) => k + ' ' + v.slice(0, 12)).join(' · ')),
     stages);
   if (!['Succeeded', 'Failed', 'Stopped', 'Superseded'].includes(run.status)) {
-    poller = setInterval(() => { if (!document.activeElement || document.activeElement.tagName !== 'TEXTAREA') route(); }, 3000);
+    poller = setInterval(() => { if (!busy()) route(); }, 3000);
   }
 }
+
+// busy says the user is in the middle of something a refresh would undo:
+// a dialog is open, or a comment is being written.
+const busy = () => !!document.querySelector('dialog[open]') ||
+  [...document.querySelectorAll('#page textarea')].some((t) => t.value !== '' || t === document.activeElement);
 
 const waitingApproval = (a) => a.kind === 'approval' && a.status === 'InProgress' && !a.approval;
 
