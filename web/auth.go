@@ -37,18 +37,26 @@ func (c *Console) login(r *http.Request) (any, error) {
 	if in.AccessKeyID == "" || in.SecretAccessKey == "" {
 		return nil, badRequest("give the access key id and the secret access key")
 	}
+	addr := clientAddr(r)
+	if err := c.failed.check(addr, c.opt.Now()); err != nil {
+		c.log.Warn("console login refused", "accessKeyId", in.AccessKeyID, "from", addr, "why", "too many failures")
+		return nil, err
+	}
 	k, err := c.opt.Keys.LookupKey(r.Context(), in.AccessKeyID)
 	if errors.Is(err, iam.ErrUnknownKey) {
-		c.log.Warn("console login refused", "accessKeyId", in.AccessKeyID, "why", "unknown key")
+		c.failed.fail(addr, c.opt.Now())
+		c.log.Warn("console login refused", "accessKeyId", in.AccessKeyID, "from", addr, "why", "unknown key")
 		return nil, errBadLogin
 	}
 	if err != nil {
 		return nil, err
 	}
 	if subtle.ConstantTimeCompare([]byte(k.SecretAccessKey), []byte(in.SecretAccessKey)) != 1 {
-		c.log.Warn("console login refused", "accessKeyId", in.AccessKeyID, "why", "wrong secret")
+		c.failed.fail(addr, c.opt.Now())
+		c.log.Warn("console login refused", "accessKeyId", in.AccessKeyID, "from", addr, "why", "wrong secret")
 		return nil, errBadLogin
 	}
+	c.failed.succeed(addr)
 	exp := c.opt.Now().Add(SessionTTL)
 	value := c.sign.encode(session{KeyID: k.AccessKeyID, Expires: exp.Unix(), Finger: c.sign.finger(k.SecretAccessKey)})
 	c.log.Info("console login", "accessKeyId", k.AccessKeyID, "user", k.ARN())

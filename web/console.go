@@ -59,6 +59,8 @@ type Console struct {
 	sign signer
 	mux  *http.ServeMux
 	log  *slog.Logger
+	// failed counts failed logins per client address.
+	failed throttle
 }
 
 // New returns the console handler for requests under Path.
