@@ -178,7 +178,7 @@ async function distributionsPage(page) {
   const rows = distributions.map((d) => h('tr', { id: 'dist-' + d.id },
     h('td', {}, h('code', {}, d.id), d.staging ? h('div', { class: 'muted' }, 'staging') : null),
     h('td', {}, d.domain, d.aliases.length ? h('div', { class: 'muted' }, d.aliases.join(', ')) : null),
-    h('td', {}, status(d.status)),
+    h('td', { class: 'dist-status' }, status(d.status)),
     h('td', {}, d.enabled ? 'yes' : 'no'),
     h('td', {}, h('code', {}, d.originPath || '/')),
     h('td', { class: 'policy' }, policyText(d, byId)),
@@ -215,7 +215,10 @@ function releaseCard(d, byId) {
     h('div', {}, h('span', { class: 'rate' }, '–'), ' req/s'),
     h('div', { class: 'muted' }, '4xx ', h('span', { class: 'e4' }, '–'), ' · 5xx ', h('span', { class: 'e5' }, '–'),
       ' · total ', h('span', { class: 'total' }, '0')));
-  const btn = (action, label, cls) => h('button', { type: 'button', class: cls, 'data-action': action, 'data-id': d.id,
+  // Promote and abort need a staged release (a policy on the primary).
+  const staged = !!d.policy;
+  const btn = (action, label, cls, needsStaging) => h('button', { type: 'button', class: cls, 'data-action': action, 'data-id': d.id,
+    disabled: needsStaging && !staged, title: needsStaging && !staged ? 'nothing is staged: edgecd release stage first' : null,
     onclick: () => runRelease(d, action, staging) }, label);
   return h('div', { class: 'card', id: 'release-' + d.id },
     h('div', { class: 'row' }, h('strong', {}, d.domain), h('code', {}, d.id)),
@@ -224,7 +227,7 @@ function releaseCard(d, byId) {
       h('div', { class: 'muted' }, 'Staging share of requests: ', h('span', { class: 'share' }, '–')),
       h('div', { class: 'bar' }, h('span', {}))) : null,
     h('div', { class: 'row' },
-      btn('promote', 'Promote staging', 'primary'), btn('abort', 'Abort staging', ''), btn('rollback', 'Roll back', '')),
+      btn('promote', 'Promote staging', 'primary', true), btn('abort', 'Abort staging', '', true), btn('rollback', 'Roll back', '', false)),
     h('div', { class: 'result', id: 'result-' + d.id }, resultView(d.id)));
 }
 
@@ -243,10 +246,10 @@ async function runRelease(d, action, staging) {
   fill(out, h('p', { class: 'muted' }, action + ' running…'));
   let ans, err = null;
   try { ans = await api('POST', 'distributions/' + encodeURIComponent(d.id) + '/' + action); } catch (e) { err = e; ans = e.body || {}; }
-  buttons.forEach((b) => { b.disabled = false; });
   results[d.id] = { action, ans, err };
   fill(out, resultView(d.id));
-  if (!err && me) setTimeout(route, 1500); // show the new state; the result stays on the card
+  // Show the new state (and fresh buttons); the result stays on the card.
+  if (me) setTimeout(route, err ? 0 : 1500);
 }
 
 // results keeps each distribution's last release result across refreshes.
@@ -269,8 +272,9 @@ function resultText(action, r) {
 // startTraffic polls the edge's cumulative counters every 2 s and shows
 // rates computed from the difference between two readings.
 function startTraffic() {
-  let prev = null;
+  let prev = null, ticks = 0;
   const tick = async () => {
+    if (++ticks % 5 === 0) refreshStatus();
     let cur;
     try { cur = await api('GET', 'traffic'); } catch (_) { return; }
     for (const t of cur.distributions) {
@@ -298,6 +302,16 @@ function startTraffic() {
   };
   tick();
   poller = setInterval(tick, 2000);
+}
+
+// refreshStatus updates the Deployed/InProgress cells in place.
+async function refreshStatus() {
+  let list;
+  try { list = (await api('GET', 'distributions')).distributions; } catch (_) { return; }
+  for (const d of list) {
+    const cell = document.querySelector('#dist-' + d.id + ' .dist-status');
+    if (cell) fill(cell, status(d.status));
+  }
 }
 
 // ---- pipelines ----
