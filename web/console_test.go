@@ -178,6 +178,12 @@ func TestConsoleListsTheDemoWithItsStagingPolicy(t *testing.T) {
 	if p["type"] != "SingleHeader" || p["header"] != "aws-cf-cd-env" || p["value"] != "staging" || p["enabled"] != true {
 		t.Fatalf("policy: %v", p)
 	}
+	_, brief := b.do("GET", "distributions?brief=1", nil, false)
+	for _, d := range brief["distributions"].([]any) {
+		if d := d.(map[string]any); d["policy"] != nil || d["status"] != "Deployed" {
+			t.Fatalf("a brief listing has statuses and no policies: %v", d)
+		}
+	}
 	for _, path := range []string{"pipelines", "statemachines", "traffic"} {
 		if st, out := b.do("GET", path, nil, false); st != 200 {
 			t.Fatalf("%s: %d %v", path, st, out)

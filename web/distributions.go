@@ -45,7 +45,8 @@ type policy struct {
 const maxDistributions = 200
 
 // distributions lists the distributions with their policies, through the
-// CloudFront API with the session's key.
+// CloudFront API with the session's key. With ?brief=1 it skips the
+// policies (two calls per primary): the page's periodic status refresh.
 func (c *Console) distributions(r *http.Request) (any, error) {
 	cfg, err := c.awsConfig(r)
 	if err != nil {
@@ -76,7 +77,7 @@ func (c *Console) distributions(r *http.Request) (any, error) {
 		in.Marker = l.NextMarker
 	}
 	for _, d := range out {
-		if d.Staging {
+		if d.Staging || r.URL.Query().Get("brief") == "1" {
 			continue
 		}
 		if d.Policy, err = attachedPolicy(ctx, cf, d.ID); err != nil {

@@ -307,7 +307,7 @@ function startTraffic() {
 // refreshStatus updates the Deployed/InProgress cells in place.
 async function refreshStatus() {
   let list;
-  try { list = (await api('GET', 'distributions')).distributions; } catch (_) { return; }
+  try { list = (await api('GET', 'distributions?brief=1')).distributions; } catch (_) { return; }
   for (const d of list) {
     const cell = document.querySelector('#dist-' + d.id + ' .dist-status');
     if (cell) fill(cell, status(d.status));
