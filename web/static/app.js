@@ -153,10 +153,15 @@ const pages = {
 };
 
 let shown = null; // the hash on screen: a refresh of it keeps the old page until the new one is ready
+let generation = 0; // counts renders: only the latest one may show its page
 
+// route renders the page the hash names into a detached view and shows it
+// when it is ready, unless another render started meanwhile. A page may
+// return {ms, fn}: fn then runs every ms (and at once) while it is shown.
 function route() {
   if (!me) return;
   stopPolling();
+  const gen = ++generation;
   const refresh = shown === location.hash;
   shown = location.hash;
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
@@ -164,8 +169,16 @@ function route() {
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === name);
   const page = $('#page');
   if (!refresh) fill(page, h('p', { class: 'muted' }, 'Loading…'));
-  pages[name](page, parts.slice(1)).catch((err) => {
-    if (err.status !== 401) fill(page, errorBox(err));
+  const view = h('div');
+  pages[name](view, parts.slice(1)).then((poll) => {
+    if (gen !== generation) return;
+    fill(page, view);
+    if (poll) {
+      if (poll.now) poll.fn();
+      poller = setInterval(poll.fn, poll.ms);
+    }
+  }, (err) => {
+    if (gen === generation && err.status !== 401) fill(page, errorBox(err));
   });
 }
 window.addEventListener('hashchange', route);
@@ -190,7 +203,7 @@ async function distributionsPage(page) {
     me.edge ? null : h('p', { class: 'muted', id: 'no-edge' }, 'No local edge on this node: live traffic is shown by nodes that serve viewers.'),
     distributions.filter((d) => !d.staging).map((d) => releaseCard(d, byId)),
   );
-  if (me.edge) startTraffic();
+  return me.edge ? trafficPoller() : null;
 }
 
 function policyText(d, byId) {
@@ -269,9 +282,9 @@ function resultText(action, r) {
   return action + ' done.';
 }
 
-// startTraffic polls the edge's cumulative counters every 2 s and shows
+// trafficPoller reads the edge's cumulative counters every 2 s and shows
 // rates computed from the difference between two readings.
-function startTraffic() {
+function trafficPoller() {
   let prev = null, ticks = 0;
   const tick = async () => {
     if (++ticks % 5 === 0) refreshStatus();
@@ -300,8 +313,7 @@ function startTraffic() {
     }
     prev = cur;
   };
-  tick();
-  poller = setInterval(tick, 2000);
+  return { ms: 2000, fn: tick, now: true };
 }
 
 // refreshStatus updates the Deployed/InProgress cells in place.
@@ -334,7 +346,7 @@ async function pipelinesPage(page, parts) {
       err ? errorBox(err) : runsTable(runs));
   }));
   fill(page, h('h1', {}, 'Pipelines'), pipelines.length ? cards : h('p', { class: 'muted' }, 'No pipelines yet: create one with `edgecd pipeline create edgecd.pipeline.yaml`.'));
-  poller = setInterval(() => { if (!busy()) route(); }, 5000);
+  return { ms: 5000, fn: () => { if (!busy()) route(); } };
 }
 
 function runsTable(runs) {
@@ -367,7 +379,7 @@ async function runPage(page, pipeline, id) {
     h('p', { class: 'muted' }, Object.entries(run.commits || {}).map(([k, v]) => k + ' ' + v.slice(0, 12)).join(' · ')),
     stages);
   if (!['Succeeded', 'Failed', 'Stopped', 'Superseded'].includes(run.status)) {
-    poller = setInterval(() => { if (!busy()) route(); }, 3000);
+    return { ms: 3000, fn: () => { if (!busy()) route(); } };
   }
 }
 
@@ -427,7 +439,7 @@ async function machinePage(page, arn) {
         h('td', {}, h('a', { href: '#/executions/execution/' + encodeURIComponent(x.executionArn) }, x.name)),
         h('td', {}, status(x.status)), h('td', {}, fmtTime(x.startDate)), h('td', {}, fmtTime(x.stopDate))))))
       : h('p', { class: 'muted' }, 'No executions.'));
-  poller = setInterval(route, 5000);
+  return { ms: 5000, fn: route };
 }
 
 async function executionPage(page, arn) {
@@ -447,7 +459,7 @@ async function executionPage(page, arn) {
     h('table', { id: 'history' }, h('thead', {}, h('tr', {}, ['#', 'Type', 'Time', 'Details'].map((t) => h('th', {}, t)))),
       h('tbody', {}, history.events.map((e) => h('tr', {},
         h('td', {}, e.id), h('td', {}, e.type), h('td', {}, fmtTime(e.timestamp)), h('td', {}, h('code', {}, details(e))))))));
-  if (x.status === 'RUNNING') poller = setInterval(route, 3000);
+  return x.status === 'RUNNING' ? { ms: 3000, fn: route } : null;
 }
 
 // ---- start ----
