@@ -83,9 +83,6 @@ func New(opt Options) (*Console, error) {
 	c.mux.HandleFunc("/console/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: http.StatusNotFound, code: "NotFound", msg: "no console API at " + r.URL.Path})
 	})
-	c.mux.Handle("/console/api/login", c.open(http.MethodPost, c.login))
-	c.mux.Handle("/console/api/logout", c.open(http.MethodPost, c.logout))
-	c.mux.Handle("/console/api/session", c.authed(http.MethodGet, c.whoami))
 	c.routes()
 	return c, nil
 }
@@ -219,7 +216,5 @@ func decodeBody(r *http.Request, v any) error {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(true)
-	enc.Encode(v)
+	json.NewEncoder(w).Encode(v)
 }

@@ -8,6 +8,10 @@ func (c *Console) routes() {
 	get := func(pattern string, fn handlerFunc) { c.mux.Handle(pattern, c.authed(http.MethodGet, fn)) }
 	post := func(pattern string, fn handlerFunc) { c.mux.Handle(pattern, c.authed(http.MethodPost, fn)) }
 
+	c.mux.Handle("/console/api/login", c.open(http.MethodPost, c.login))
+	c.mux.Handle("/console/api/logout", c.open(http.MethodPost, c.logout))
+	get("/console/api/session", c.whoami)
+
 	get("/console/api/distributions", c.distributions)
 	get("/console/api/traffic", c.traffic)
 	post("/console/api/distributions/{id}/{action}", c.releaseAction)
