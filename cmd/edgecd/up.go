@@ -75,10 +75,11 @@ edgecd is up.
   Viewer URL (primary)  %s
   API endpoint          %s
   Web console           %s/console/  (log in with the keys below)
+  Metrics (Prometheus)  %s/metrics
   Region                %s
   Access key id         %s
   Secret access key     %s
-`, p.URL, info.APIURL, info.APIURL, info.Region, info.AccessKeyID, info.SecretAccessKey)
+`, p.URL, info.APIURL, info.APIURL, info.APIURL, info.Region, info.AccessKeyID, info.SecretAccessKey)
 	if generatedKeys {
 		fmt.Fprintf(w, "\n  These are development credentials kept in the data directory: loopback use only.\n")
 	}
