@@ -43,15 +43,15 @@ func (c *Client) Analyze(ctx context.Context, primaryID string, opts AnalyzeOpti
 	if err != nil {
 		return nil, err
 	}
+	if !hasDistribution(before, primaryID) {
+		return nil, fmt.Errorf("analyze: /metrics has no traffic series for %s: give the id of a primary distribution this edgecd node serves (aws cloudfront list-distributions)", primaryID)
+	}
 	if err := o.sleep(ctx, o.Window); err != nil {
 		return nil, fmt.Errorf("analyze %s: waiting out the %s window: %w", primaryID, o.Window, err)
 	}
 	after, err := c.scrapeMetrics(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if !hasDistribution(after, primaryID) {
-		return nil, fmt.Errorf("analyze: /metrics has no traffic series for %s: give the id of a primary distribution this edgecd node serves (aws cloudfront list-distributions)", primaryID)
 	}
 	return Evaluate(before, after, primaryID, o.Window, o), nil
 }

@@ -20,11 +20,16 @@ const releaseUsage = `Usage:
   edgecd release abort      --primary ID
   edgecd release rollback   --primary ID [--to VERSION]
   edgecd release status     --primary ID [--output json|table]
+  edgecd release analyze    --primary ID [--window 60s --min-requests 50 --max-5xx-rate 0.01 --output table|json]
   edgecd release invalidate --distribution ID --paths '/*' [--wait]
 
 Credentials and region come from the standard AWS chain (environment, profiles).
 Point at edgecd with --endpoint-url or AWS_ENDPOINT_URL (edgecd up prints it); leave it
 unset to act on the real CloudFront.
+
+analyze compares the staging side of the primary with its primary side over --window, from
+edgecd's /metrics (so it needs an edgecd endpoint), and exits non-zero unless the verdict is
+pass: staging's 5xx rate, its p95 latency and its share of traffic are checked.
 `
 
 type releaseFlags struct {
@@ -37,6 +42,7 @@ type releaseFlags struct {
 	invalidate, paths, distribution, to       string
 	wait                                      bool
 	timeout                                   time.Duration
+	analyze                                   release.AnalyzeOptions
 }
 
 func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -64,6 +70,7 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&f.to, "to", "", "rollback: version (origin path) to go back to")
 	fs.BoolVar(&f.wait, "wait", false, "invalidate: wait until Completed")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Minute, "give up after this long")
+	registerAnalyzeFlags(fs, &f.analyze)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -149,6 +156,11 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		printStatus(stdout, st)
 		return nil
+	case "analyze":
+		if err := needPrimary(); err != nil {
+			return err
+		}
+		return runAnalyze(ctx, c, f.primary, f.analyze, f.output, stdout)
 	case "invalidate":
 		if f.distribution == "" || f.paths == "" {
 			return errors.New("--distribution and --paths are required, e.g. --distribution E123 --paths '/*'")
