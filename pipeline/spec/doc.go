@@ -56,6 +56,12 @@
 //	release.promote  primary*, invalidate (paths, e.g. /*)
 //	                 → PrimaryDistributionId Version OriginPath PreviousOriginPath InvalidationId
 //	release.abort    primary*                          → StagingDistributionId
+//	release.analyze  primary*, window (= 60s), min_requests (= 50), max_5xx_rate (= 0.01),
+//	                 max_4xx_rate (unset: 4xx not gated); fails (Pipeline.CanaryFailed or
+//	                 Pipeline.CanaryInconclusive) unless the canary analysis of staging
+//	                 against primary over the window passes (edgecd endpoints only)
+//	                 → Verdict StagingRequests PrimaryRequests Staging5xxRate Primary5xxRate
+//	                   StagingLatencyP95 PrimaryLatencyP95
 //	invalidate       distribution*, paths (= /*), wait (= false) → InvalidationId Status
 //	stepfunctions    state_machine*, input (= {}; a JSON object) → ExecutionArn StateMachineArn Status Output
 //	http             url*, method (= POST), body        → StatusCode Body

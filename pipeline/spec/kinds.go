@@ -85,6 +85,19 @@ var kinds = map[string]kindSpec{
 		keys:    []keySpec{{name: "primary", required: true, check: nonEmpty}},
 		outputs: []string{"StagingDistributionId"},
 	},
+	KindReleaseAnalyze: {
+		// A canary gate: it fails unless staging's traffic over the window
+		// passes release.Analyze's checks, so the pipeline's cleanup rule
+		// aborts a staged release that serves errors or is slow.
+		keys: []keySpec{
+			{name: "primary", required: true, check: nonEmpty},
+			{name: "window", def: "60s", check: durationValue},
+			{name: "min_requests", def: "50", check: positiveInt},
+			{name: "max_5xx_rate", def: "0.01", check: rate},
+			{name: "max_4xx_rate", check: rate},
+		},
+		outputs: []string{"Verdict", "StagingRequests", "PrimaryRequests", "Staging5xxRate", "Primary5xxRate", "StagingLatencyP95", "PrimaryLatencyP95"},
+	},
 	KindInvalidate: {
 		keys: []keySpec{
 			{name: "distribution", required: true, check: nonEmpty},
@@ -205,6 +218,22 @@ func weight(v string) error {
 	w, err := strconv.ParseFloat(v, 64)
 	if err != nil || !(w > 0 && w <= 1) {
 		return fmt.Errorf("%q must be a number greater than 0 and at most 1, e.g. 0.1", v)
+	}
+	return nil
+}
+
+func positiveInt(v string) error {
+	if n, err := strconv.Atoi(v); err != nil || n < 1 {
+		return fmt.Errorf("%q must be a whole number of at least 1, e.g. 50", v)
+	}
+	return nil
+}
+
+// rate is a share of answers, as a fraction: 0.01 is 1 %.
+func rate(v string) error {
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(r > 0 && r <= 1) {
+		return fmt.Errorf("%q must be a fraction greater than 0 and at most 1, e.g. 0.01 for 1%%", v)
 	}
 	return nil
 }

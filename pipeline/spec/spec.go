@@ -91,6 +91,7 @@ const (
 	KindApproval       = "approval"
 	KindReleasePromote = "release.promote"
 	KindReleaseAbort   = "release.abort"
+	KindReleaseAnalyze = "release.analyze"
 	KindInvalidate     = "invalidate"
 	KindStepFunctions  = "stepfunctions"
 	KindHTTP           = "http"

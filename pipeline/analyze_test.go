@@ -1,0 +1,126 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/edgecd/edgecd/metrics"
+)
+
+const canaryDefinition = `name: canary
+sources:
+  - {name: app, repo: REPO, branch: main, trigger: manual}
+stages:
+  - name: Source
+    actions:
+      - {name: Checkout, kind: source.git}
+  - name: Canary
+    actions:
+      - name: Analyze
+        kind: release.analyze
+        namespace: Canary
+        with: {primary: E1, window: 1s}
+  - name: Notify
+    actions:
+      - name: Notify
+        kind: http
+        with: {url: HOOK, body: '#{Canary.Verdict} #{Canary.StagingRequests}'}
+`
+
+// canaryMetrics is an edgecd /metrics for distribution E1 whose counters
+// grow by one window's traffic at every scrape: 100 primary answers, and 60
+// staging answers that are 200s while healthy, 502s once broken.
+type canaryMetrics struct {
+	scrapes atomic.Int64
+	broken  atomic.Bool
+	signed  atomic.Int64 // scrapes signed for the service edgecd
+}
+
+func (m *canaryMetrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/metrics" {
+		http.NotFound(w, r)
+		return
+	}
+	if strings.Contains(r.Header.Get("Authorization"), "/edgecd/aws4_request") {
+		m.signed.Add(1)
+	}
+	n := uint64(m.scrapes.Add(1))
+	var buf bytes.Buffer
+	e := metrics.NewEncoder(&buf)
+	d := metrics.Label{Name: "distribution", Value: "E1"}
+	primary, staging := metrics.Label{Name: "side", Value: "primary"}, metrics.Label{Name: "side", Value: "staging"}
+	class := func(c string) metrics.Label { return metrics.Label{Name: "code_class", Value: c} }
+	ok, bad := 60*n, uint64(0)
+	if m.broken.Load() {
+		ok, bad = 0, 60*n
+	}
+	e.Family("edgecd_edge_requests_total", metrics.Counter, "Viewer requests answered.")
+	e.Uint(100*n, d, primary, class("2xx"))
+	e.Uint(0, d, primary, class("5xx"))
+	e.Uint(ok, d, staging, class("2xx"))
+	e.Uint(bad, d, staging, class("5xx"))
+	e.Family("edgecd_edge_request_duration_seconds", metrics.Histogram, "Viewer request latency.")
+	for side, count := range map[metrics.Label]uint64{primary: 100 * n, staging: 60 * n} {
+		var h metrics.Latency
+		for range count {
+			h.Observe(time.Millisecond)
+		}
+		e.Histogram(h.Snapshot(), d, side)
+	}
+	if err := e.Flush(); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", metrics.ContentType)
+	w.Write(buf.Bytes())
+}
+
+// TestReleaseAnalyzeGatesTheRunOnTheCanary runs a pipeline whose canary
+// gate reads an edgecd /metrics: a healthy staging side lets the run go
+// on with the analysis in its variables; one answering 502s fails the
+// action with Pipeline.CanaryFailed (the error the cleanup rule turns into
+// an abort), and the stages after it do not run.
+func TestReleaseAnalyzeGatesTheRunOnTheCanary(t *testing.T) {
+	m := &canaryMetrics{}
+	srv := httptest.NewServer(m)
+	defer srv.Close()
+	h := newHarness(t, canaryDefinition)
+	h.svc.opt.AWS = func(context.Context) (aws.Config, error) {
+		return aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+			Credentials: credentials.NewStaticCredentialsProvider("AKIDPIPELINE", "secret", "")}, nil
+	}
+
+	run := h.start(StartRequest{Pipeline: "canary"})
+	r := h.waitRun(run.ID, "done", func(r Run) bool { return r.Done() })
+	_, a := r.action("Canary", "Analyze")
+	if r.Status != StatusSucceeded || a.Outputs["Verdict"] != "pass" || a.Outputs["StagingRequests"] != "60" || a.Outputs["Staging5xxRate"] != "0" {
+		t.Fatalf("healthy canary: run %s, action %+v", r.Status, a)
+	}
+	h.waitPosts("pass 60", 1)
+	if got := m.signed.Load(); got != 2 {
+		t.Fatalf("%d scrapes signed for edgecd, want 2 (one at each end of the window)", got)
+	}
+
+	m.broken.Store(true)
+	run = h.start(StartRequest{Pipeline: "canary"})
+	r = h.waitRun(run.ID, "done", func(r Run) bool { return r.Done() })
+	_, a = r.action("Canary", "Analyze")
+	if r.Status != StatusFailed || a.Status != StatusFailed || a.Error != errCanaryFailed || !strings.Contains(a.Summary, "5xx-rate fail") {
+		t.Fatalf("broken canary: run %s, action %+v", r.Status, a)
+	}
+	if _, notify := r.action("Notify", "Notify"); notify != nil && notify.Status != StatusCancelled && notify.Status != "" {
+		t.Fatalf("the stage after a failed canary ran: %+v", notify)
+	}
+	if n := h.postsContaining("pass"); n != 1 {
+		t.Fatalf("%d notifications, want only the healthy run's", n)
+	}
+}
