@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/edgecd/edgecd/events"
 	"github.com/edgecd/edgecd/metrics"
 )
 
@@ -122,5 +124,41 @@ func TestReleaseAnalyzeGatesTheRunOnTheCanary(t *testing.T) {
 	}
 	if n := h.postsContaining("pass"); n != 1 {
 		t.Fatalf("%d notifications, want only the healthy run's", n)
+	}
+}
+
+// TestCleanupRuleAbortsWhenTheCanaryGateFails: a release.analyze after
+// release.stage is covered by the pipeline's cleanup rule, so a failed
+// canary takes the staged release down without an approval.
+func TestCleanupRuleAbortsWhenTheCanaryGateFails(t *testing.T) {
+	def := `name: gated
+sources:
+  - {name: app, repo: REPO, branch: main, trigger: manual}
+stages:
+  - name: Source
+    actions:
+      - {name: Checkout, kind: source.git, namespace: Source}
+  - name: Configure
+    actions:
+      - name: Stage
+        kind: release.stage
+        with: {primary: E1, origin_path: "/#{Source.CommitShort}", header: aws-cf-cd-env=staging}
+  - name: Canary
+    actions:
+      - {name: Analyze, kind: release.analyze, with: {primary: E1}}
+  - name: Promote
+    actions:
+      - {name: Promote, kind: release.promote, with: {primary: E1}}
+`
+	h := newHarness(t, def)
+	rule, err := h.bus.Rule(context.Background(), "", "edgecd-pipeline-gated-cleanup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	detail, _ := json.Marshal(map[string]any{"pipeline": "gated", "stage": "Canary", "action": "Analyze", "state": "FAILED", "execution-id": "x"})
+	ev, _ := json.Marshal(events.Event{Version: "0", ID: "1", DetailType: typeAction, Source: eventSource, Account: "000000000000",
+		Time: "2026-01-01T00:00:00Z", Region: "us-east-1", Resources: []string{h.svc.ARN("gated")}, Detail: detail})
+	if ok, err := events.TestPattern([]byte(rule.EventPattern), ev); err != nil || !ok {
+		t.Fatalf("the cleanup rule does not match a failed canary gate (%v); pattern %s", err, rule.EventPattern)
 	}
 }
