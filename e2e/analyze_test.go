@@ -3,7 +3,10 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,8 +26,9 @@ func analyzeUnderTraffic(t *testing.T, p *proc, domain, primary string, args ...
 	const maxPairs = 20000
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	var viewerErr error
 	wg.Add(1)
-	go func() {
+	go func() { // not p.get: it may call t.Fatal, which only the test's goroutine may
 		defer wg.Done()
 		for range maxPairs {
 			select {
@@ -32,14 +36,37 @@ func analyzeUnderTraffic(t *testing.T, p *proc, domain, primary string, args ...
 				return
 			default:
 			}
-			p.get(domain, "/")
-			p.get(domain, "/", "aws-cf-cd-env", "staging")
+			if viewerErr = errors.Join(view(p, domain), view(p, domain, "aws-cf-cd-env", "staging")); viewerErr != nil {
+				return
+			}
 		}
 	}()
 	stdout, stderr, err = p.try("edgecd", append([]string{"release", "analyze", "--primary", primary}, args...)...)
 	close(stop)
 	wg.Wait()
+	if viewerErr != nil {
+		t.Fatalf("a viewer request failed: %v", viewerErr)
+	}
 	return stdout, stderr, err
+}
+
+// view is one viewer GET of / with the Host of domain; any answer will do.
+func view(p *proc, domain string, hdr ...string) error {
+	req, err := http.NewRequest(http.MethodGet, p.info.EdgeURL+"/", nil)
+	if err != nil {
+		return err
+	}
+	req.Host = domain
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
 }
 
 // closedPort returns a loopback port nothing listens on.
