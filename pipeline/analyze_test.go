@@ -162,3 +162,38 @@ stages:
 		t.Fatalf("the cleanup rule does not match a failed canary gate (%v); pattern %s", err, rule.EventPattern)
 	}
 }
+
+// TestReleaseAnalyzeChecksExpandedSettings: values that came from
+// variables are checked once expanded, as Parse checks literal ones.
+func TestReleaseAnalyzeChecksExpandedSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		with map[string]string
+		want string // fragment of the error; "" = none
+	}{
+		{"defaults", map[string]string{}, ""},
+		{"all set", map[string]string{"window": "2m", "min_requests": "10", "max_5xx_rate": "0.05", "max_4xx_rate": "0.2"}, ""},
+		{"a window under a second", map[string]string{"window": "500ms"}, `with.window "500ms"`},
+		{"not a duration", map[string]string{"window": "soon"}, `with.window "soon"`},
+		{"no requests", map[string]string{"min_requests": "0"}, `with.min_requests "0"`},
+		{"a percentage", map[string]string{"max_5xx_rate": "5"}, `with.max_5xx_rate "5"`},
+		{"a 4xx rate that is not a number", map[string]string{"max_4xx_rate": "x"}, `with.max_4xx_rate "x"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := analyzeOptions(&actionCall{with: tt.with})
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if o.Window < time.Second || o.MinRequests < 1 {
+					t.Fatalf("options %+v", o)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one naming %s", err, tt.want)
+			}
+		})
+	}
+}

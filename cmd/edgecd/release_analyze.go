@@ -27,6 +27,9 @@ func registerAnalyzeFlags(fs *flag.FlagSet, o *release.AnalyzeOptions) {
 // JSON), and an error saying which check failed and what to do unless the
 // verdict is pass.
 func runAnalyze(ctx context.Context, c *release.Client, primary string, o release.AnalyzeOptions, output string, stdout io.Writer) error {
+	if err := checkAnalyzeFlags(o); err != nil {
+		return err
+	}
 	step := fmt.Sprintf("sample the traffic of %s's two sides for %s", primary, o.Window)
 	var done func(error)
 	if c.OnStep != nil {
@@ -51,6 +54,28 @@ func runAnalyze(ctx context.Context, c *release.Client, primary string, o releas
 		return err
 	}
 	return analysisError(a)
+}
+
+// checkAnalyzeFlags refuses values the analysis would otherwise replace
+// by its defaults (a zero field means "default" in AnalyzeOptions).
+func checkAnalyzeFlags(o release.AnalyzeOptions) error {
+	rate := func(name string, v float64, optional bool) error {
+		if optional && v == 0 || v > 0 && v <= 1 {
+			return nil
+		}
+		return fmt.Errorf("--%s %g: give a fraction greater than 0 and at most 1, e.g. 0.01 for 1%%", name, v)
+	}
+	switch {
+	case o.Window <= 0:
+		return fmt.Errorf("--window %s: give a positive duration, e.g. 60s", o.Window)
+	case o.MinRequests < 1:
+		return fmt.Errorf("--min-requests %d: give at least 1", o.MinRequests)
+	case o.Tolerance <= 0 || o.LatencyTolerance <= 0:
+		return errors.New("--tolerance and --latency-tolerance must be positive factors, e.g. 2 and 1.5")
+	case o.LatencyFloor <= 0:
+		return fmt.Errorf("--latency-floor %s: give a positive duration, e.g. 50ms", o.LatencyFloor)
+	}
+	return errors.Join(rate("max-5xx-rate", o.Max5xxRate, false), rate("max-4xx-rate", o.Max4xxRate, true))
 }
 
 // analysisError says, for a verdict other than pass, what failed and what
