@@ -254,22 +254,35 @@ func sideStats(before, after *metrics.Exposition, dist, side string, q float64) 
 	total := count()
 	st := SideStats{Requests: int64(total)}
 	if total > 0 {
-		st.Rate5xx = count(metrics.Label{Name: "code_class", Value: "5xx"}) / total
-		st.Rate4xx = count(metrics.Label{Name: "code_class", Value: "4xx"}) / total
+		// A class reset on its own could exceed the total: a share is
+		// at most 1.
+		st.Rate5xx = min(count(metrics.Label{Name: "code_class", Value: "5xx"})/total, 1)
+		st.Rate4xx = min(count(metrics.Label{Name: "code_class", Value: "4xx"})/total, 1)
 	}
 	h := histogramDelta(buckets(before, dist, side), buckets(after, dist, side))
-	if v := quantile(q, h); !math.IsNaN(v) {
+	if v := quantile(q, h); !math.IsNaN(v) && !math.IsInf(v, 0) && v > 0 {
 		st.Latency = v
 	}
 	return st
 }
 
-// counterDelta is after-before, or after when the counter was reset.
+// maxCount is the largest count taken at face value: beyond 2^53 a
+// float64 no longer holds whole numbers, and no edge serves that many.
+const maxCount = 1 << 53
+
+// counterDelta is after-before, or after when the counter was reset. A
+// value no counter can hold (infinite, beyond maxCount) counts as nothing,
+// so a garbled scrape leaves the analysis inconclusive rather than
+// passing or failing on it.
 func counterDelta(before, after float64) float64 {
+	d := after - before
 	if after < before {
-		return after
+		d = after
 	}
-	return after - before
+	if math.IsNaN(d) || d < 0 || d > maxCount {
+		return 0
+	}
+	return d
 }
 
 // bucket is one cumulative histogram bucket: count observations <= le.
