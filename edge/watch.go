@@ -2,7 +2,6 @@ package edge
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,20 +138,5 @@ func (s *Server) purge(ctx context.Context, st store.Store, from, to int64) erro
 // creating it on first use, so that every edge accepts every edge's
 // cookies.
 func StickyKey(ctx context.Context, st store.Store) ([]byte, error) {
-	const kind, id = "edge.secret", "sticky-cookie-key"
-	if rec, err := st.Get(ctx, kind, id); err == nil {
-		return rec.Body, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	_, err := st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		_, err := tx.Put(ctx, kind, id, key, store.NotExists)
-		return err
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return StickyKey(ctx, st) // another node created it first
-	}
-	return key, err
+	return store.Secret(ctx, st, "edge.secret", "sticky-cookie-key")
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -90,23 +89,9 @@ func (s signer) mac(purpose, msg string) []byte {
 // first use. It lives in the store, so sessions survive a restart and
 // every node sharing the store accepts the same cookies.
 func SessionKey(ctx context.Context, st store.Store) ([]byte, error) {
-	const kind, id = "web.secret", "session-key"
-	if rec, err := st.Get(ctx, kind, id); err == nil {
-		return rec.Body, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("read the console session key: %w", err)
-	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	_, err := st.Update(ctx, func(ctx context.Context, tx store.Tx) error {
-		_, err := tx.Put(ctx, kind, id, key, store.NotExists)
-		return err
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return SessionKey(ctx, st) // another node created it first
-	}
+	key, err := store.Secret(ctx, st, "web.secret", "session-key")
 	if err != nil {
-		return nil, fmt.Errorf("create the console session key: %w", err)
+		return nil, fmt.Errorf("console session key: %w", err)
 	}
 	return key, nil
 }

@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ConcurrentWritersOneWinsPerVersion", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("Edges", func(t *testing.T) { testEdges(t, open(t)) })
 	t.Run("EntriesOutsideTheChangeLog", func(t *testing.T) { testEntries(t, open(t)) })
+	t.Run("SecretCreatedOnce", func(t *testing.T) { testSecret(t, open(t)) })
 }
 
 func put(t *testing.T, s store.Store, kind, id, body string, expect int64) (store.Record, error) {
