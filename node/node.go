@@ -22,6 +22,7 @@ import (
 	"github.com/edgecd/edgecd/edge"
 	"github.com/edgecd/edgecd/iam"
 	"github.com/edgecd/edgecd/objstore"
+	"github.com/edgecd/edgecd/objstore/remote"
 	"github.com/edgecd/edgecd/store"
 	"github.com/edgecd/edgecd/store/postgres"
 	"github.com/edgecd/edgecd/store/sqlite"
@@ -54,6 +55,17 @@ type Config struct {
 	// a postgres:// (or postgresql://) URL is a PostgreSQL database that
 	// several nodes share. Objects stay in DataDir/objects either way.
 	Store string
+	// OriginEndpoint, when set, is an S3-compatible endpoint (another
+	// edgecd's API, MinIO, Ceph, the cloud's S3) from which the edge reads
+	// bucket origins instead of DataDir/objects, through an on-disk cache
+	// of OriginCacheBytes (default 10 GiB) in DataDir/origin-cache; how
+	// several edge-only nodes scale out without a shared directory.
+	// Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID,
+	// AWS_PROFILE, ...), the region from OriginRegion, else the chain,
+	// else us-east-1. A control node has no edge, so it refuses it.
+	OriginEndpoint   string
+	OriginRegion     string
+	OriginCacheBytes int64
 	// MetricsAddr, when set, serves /metrics alone there (an edge-only
 	// node has no API listener to serve it); MetricsToken lets a remote
 	// scraper in with Authorization: Bearer (see node/metrics.go).
@@ -94,6 +106,14 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.OriginEndpoint != "" {
+		if cfg.Role == RoleControl {
+			return nil, errors.New("--origin-endpoint sets where the edge reads bucket origins, and a control node runs no edge: drop the flag or use --role edge or all")
+		}
+		if _, err := remote.ParseEndpoint(cfg.OriginEndpoint); err != nil {
+			return nil, fmt.Errorf("--origin-endpoint: %w", err)
+		}
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
@@ -162,8 +182,12 @@ func (n *Node) startEdge(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load sticky-cookie key: %w", err)
 	}
+	buckets, err := n.originBuckets(ctx)
+	if err != nil {
+		return err
+	}
 	host, _ := os.Hostname()
-	n.Edge = edge.NewServer(n.Objects, edge.Options{
+	n.Edge = edge.NewServer(buckets, edge.Options{
 		ID:                  fmt.Sprintf("%s-%d", host, os.Getpid()),
 		StickyKey:           key,
 		CacheBytes:          n.cfg.CacheBytes,
@@ -191,6 +215,28 @@ func (n *Node) startEdge(ctx context.Context) error {
 	// connection to net/http (edge.Server.Listen).
 	n.serve(n.Edge.Listen(n.edgeLn), n.Edge)
 	return nil
+}
+
+// originBuckets is where the edge reads bucket origins: the local object
+// store, or the S3-compatible endpoint of Config.OriginEndpoint.
+func (n *Node) originBuckets(ctx context.Context) (edge.Buckets, error) {
+	if n.cfg.OriginEndpoint == "" {
+		return n.Objects, nil
+	}
+	client, err := remote.NewClient(ctx, n.cfg.OriginEndpoint, n.cfg.OriginRegion)
+	if err != nil {
+		return nil, fmt.Errorf("--origin-endpoint: %w", err)
+	}
+	b, err := remote.New(client, remote.Options{
+		Dir:      filepath.Join(n.cfg.DataDir, "origin-cache"),
+		MaxBytes: n.cfg.OriginCacheBytes,
+		Logger:   n.cfg.Logger.With("part", "origin"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.cfg.Logger.Info("edge reads bucket origins from an S3 endpoint", "endpoint", n.cfg.OriginEndpoint)
+	return b, nil
 }
 
 func (n *Node) startAPI(ctx context.Context) error {

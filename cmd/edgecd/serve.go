@@ -80,11 +80,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var f nodeFlags
 	f.register(fs, "127.0.0.1:8080", "127.0.0.1:8081")
 	fs.StringVar(&f.role, "role", node.RoleAll, "all, edge (serve viewers from the shared store) or control (APIs only)")
+	var origin node.Config
+	fs.StringVar(&origin.OriginEndpoint, "origin-endpoint", "", "read bucket origins from this S3-compatible endpoint (e.g. a control node's API URL, MinIO, the cloud's S3) instead of the data dir, so edge nodes need no shared directory; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE")
+	fs.StringVar(&origin.OriginRegion, "origin-region", "", "region of --origin-endpoint (default: AWS_REGION or the configured one, else us-east-1)")
+	fs.Int64Var(&origin.OriginCacheBytes, "origin-cache-bytes", 10<<30, "bound on the on-disk cache (data-dir/origin-cache) of objects read from --origin-endpoint, in bytes")
 	log, err := f.parse(fs, args, stderr)
 	if err != nil {
 		return err
 	}
-	n, err := node.Start(ctx, f.config(log))
+	cfg := f.config(log)
+	cfg.OriginEndpoint, cfg.OriginRegion, cfg.OriginCacheBytes = origin.OriginEndpoint, origin.OriginRegion, origin.OriginCacheBytes
+	n, err := node.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
