@@ -1,0 +1,111 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/edgecd/edgecd/internal/awscli"
+	"github.com/edgecd/edgecd/store/postgres/pgtest"
+)
+
+// TestEdgeOnlyNodeReadsOriginsFromS3Endpoint scales out without a shared
+// directory: a control node and an edge-only node share only PostgreSQL;
+// the edge-only node reads bucket origins from the control node's S3 API
+// (serve --origin-endpoint, decision 0181), signed with the control's key
+// from the standard AWS environment. A site uploaded with the aws CLI is
+// served by the edge-only node, and after an overwrite and an invalidation
+// it serves the new page.
+func TestEdgeOnlyNodeReadsOriginsFromS3Endpoint(t *testing.T) {
+	if _, err := os.Stat(awscli.Path); err != nil {
+		t.Skipf("the aws CLI v2 is not installed at %s (apt-get install awscli)", awscli.Path)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pg, err := pgtest.Start(ctx, pgtest.Options{})
+	if errors.Is(err, pgtest.ErrNoPostgres) {
+		t.Skip(err)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Stop() })
+	dsn := pg.DSN("postgres")
+
+	root := t.TempDir()
+	ctrlDir, edgeDir := filepath.Join(root, "control"), filepath.Join(root, "edge")
+	const keyID, secret = "AKIAEDGECDREMOTEE2E1", "remote-e2e-secret-0123456789abcdefghijkl"
+	keys := []string{"--access-key-id", keyID, "--secret-access-key", secret}
+	control := startServe(t, ctrlDir, append([]string{"--store", dsn, "--role", "control"}, keys...)...)
+
+	// The edge-only node finds its credentials where any AWS client would;
+	// the launched process inherits this environment.
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": keyID, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": "",
+		"AWS_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_CONFIG_FILE": filepath.Join(root, "aws-config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(root, "aws-credentials"),
+	} {
+		t.Setenv(k, v)
+	}
+	edgeOnly := startServe(t, edgeDir, "--store", dsn, "--role", "edge", "--origin-endpoint", control.info.APIURL)
+
+	aws := awscli.New(t, control.info.APIURL, keyID, secret)
+	aws.Prefix = []string{"--output", "json"}
+	page := filepath.Join(t.TempDir(), "index.html")
+	os.WriteFile(page, []byte("<h1>v1 from the S3 endpoint</h1>\n"), 0o600)
+	aws.Run(nil, "s3", "mb", "s3://remotesite")
+	aws.Run(nil, "s3", "cp", page, "s3://remotesite/1.0.0/index.html")
+	cfg := `{
+  "CallerReference": "e2e-remote-origin",
+  "Comment": "edge-only node reading an S3 endpoint",
+  "Enabled": true,
+  "DefaultRootObject": "index.html",
+  "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "remotesite.s3.us-east-1.amazonaws.com",
+    "OriginPath": "/1.0.0", "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+  "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "allow-all",
+    "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}
+}`
+	var created distOut
+	aws.Run(&created, "cloudfront", "create-distribution", "--distribution-config", cfg)
+	id, domain := created.Distribution.Id, created.Distribution.DomainName
+	wait := *aws
+	wait.Timeout = 25 * time.Second
+	wait.Run(nil, "cloudfront", "wait", "distribution-deployed", "--id", id)
+
+	if code, _, body := edgeOnly.get(domain, "/"); code != 200 || !strings.Contains(body, "v1 from the S3 endpoint") {
+		t.Fatalf("edge-only node: %d %q", code, firstLine(body))
+	}
+	// It read the object over S3, not from a directory of its own.
+	if _, err := os.Stat(filepath.Join(edgeDir, "objects", "remotesite")); err == nil {
+		t.Fatal("the bucket exists in the edge-only node's own data directory")
+	}
+	if des, err := os.ReadDir(filepath.Join(edgeDir, "origin-cache")); err != nil || len(des) == 0 {
+		t.Fatalf("nothing in the edge-only node's origin cache: %v", err)
+	}
+	if code, _, body := edgeOnly.get(domain, "/missing.html"); code != 404 || !strings.Contains(body, "NoSuchKey") {
+		t.Fatalf("missing key through the edge-only node: %d %q", code, firstLine(body))
+	}
+
+	os.WriteFile(page, []byte("<h1>v2 after the overwrite</h1>\n"), 0o600)
+	aws.Run(nil, "s3", "cp", page, "s3://remotesite/1.0.0/index.html")
+	// The edge still holds v1 in memory (CachingOptimized: a day), so the
+	// invalidation is what makes it read the origin again.
+	if _, _, body := edgeOnly.get(domain, "/"); !strings.Contains(body, "v1 from the S3 endpoint") {
+		t.Fatalf("before the invalidation the edge served %q, want the cached v1", firstLine(body))
+	}
+	aws.Run(nil, "cloudfront", "create-invalidation", "--distribution-id", id, "--paths", "/*")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, _, body := edgeOnly.get(domain, "/")
+		if code == 200 && strings.Contains(body, "v2 after the overwrite") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("20 s after the invalidation the edge-only node serves %d %q", code, firstLine(body))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
