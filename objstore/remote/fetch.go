@@ -56,6 +56,7 @@ func (b *Buckets) refresh(ctx context.Context, bucket, key, name string) error {
 	defer out.Body.Close()
 	info := infoFrom(bucket, key, out)
 	if info.Size > b.opts.MaxBytes {
+		b.forget(name) // an older, smaller version is stale now
 		return errTooLarge
 	}
 	f, err := os.CreateTemp(b.opts.Dir, tempPrefix+"*")
@@ -68,6 +69,9 @@ func (b *Buckets) refresh(ctx context.Context, bucket, key, name string) error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
+		if errors.Is(err, errTooLarge) {
+			b.forget(name)
+		}
 		return err
 	}
 	return b.install(name, f.Name(), info)
