@@ -21,6 +21,7 @@ const releaseUsage = `Usage:
   edgecd release rollback   --primary ID [--to VERSION]
   edgecd release status     --primary ID [--output json|table]
   edgecd release analyze    --primary ID [--window 60s --min-requests 50 --max-5xx-rate 0.01 --output table|json]
+  edgecd release ramp       --primary ID [--steps 0.05,0.25,0.5,1 --hold 5m --analyze (analyze's flags) --no-promote]
   edgecd release invalidate --distribution ID --paths '/*' [--wait]
 
 Credentials and region come from the standard AWS chain (environment, profiles).
@@ -30,6 +31,10 @@ unset to act on the real CloudFront.
 analyze compares the staging side of the primary with its primary side over --window, from
 edgecd's /metrics (so it needs an edgecd endpoint), and exits non-zero unless the verdict is
 pass: staging's 5xx rate, its p95 latency and its share of traffic are checked.
+
+ramp walks the weight of a policy staged with --weight up through --steps, holding each
+(with --analyze: judging it, and aborting the release on the first gate that does not pass),
+then promotes. Above 0.15 it needs edgecd up --native (CloudFront caps the weight there).
 `
 
 type releaseFlags struct {
@@ -43,6 +48,7 @@ type releaseFlags struct {
 	wait                                      bool
 	timeout                                   time.Duration
 	analyze                                   release.AnalyzeOptions
+	ramp                                      rampFlags
 }
 
 func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -71,8 +77,12 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.BoolVar(&f.wait, "wait", false, "invalidate: wait until Completed")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Minute, "give up after this long")
 	registerAnalyzeFlags(fs, &f.analyze)
+	registerRampFlags(fs, &f.ramp)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if sub == "ramp" {
+		f.timeout = rampTimeout(&f, setFlags(fs))
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
@@ -161,6 +171,11 @@ func cmdRelease(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		return runAnalyze(ctx, c, f.primary, f.analyze, f.output, stdout)
+	case "ramp":
+		if err := needPrimary(); err != nil {
+			return err
+		}
+		return runRamp(ctx, c, &f, setFlags(fs), stdout, stderr)
 	case "invalidate":
 		if f.distribution == "" || f.paths == "" {
 			return errors.New("--distribution and --paths are required, e.g. --distribution E123 --paths '/*'")
