@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -88,6 +89,18 @@ func TestEdgeOnlyNodeReadsOriginsFromS3Endpoint(t *testing.T) {
 	if code, _, body := edgeOnly.get(domain, "/missing.html"); code != 404 || !strings.Contains(body, "NoSuchKey") {
 		t.Fatalf("missing key through the edge-only node: %d %q", code, firstLine(body))
 	}
+	// Larger than the edge's memory cache (8 MiB): sent from the origin
+	// cache's file, whole and by range.
+	big := bytes.Repeat([]byte("0123456789abcdef"), 10<<16) // 10 MiB
+	bigFile := filepath.Join(t.TempDir(), "big.bin")
+	os.WriteFile(bigFile, big, 0o600)
+	aws.Run(nil, "s3", "cp", bigFile, "s3://remotesite/1.0.0/big.bin")
+	if code, _, body := edgeOnly.get(domain, "/big.bin"); code != 200 || body != string(big) {
+		t.Fatalf("large object through the edge-only node: %d, %d bytes of %d", code, len(body), len(big))
+	}
+	if code, _, body := edgeOnly.get(domain, "/big.bin", "Range", "bytes=1048576-1048591"); code != 206 || body != "0123456789abcdef" {
+		t.Fatalf("range of the large object: %d %q", code, body)
+	}
 
 	os.WriteFile(page, []byte("<h1>v2 after the overwrite</h1>\n"), 0o600)
 	aws.Run(nil, "s3", "cp", page, "s3://remotesite/1.0.0/index.html")
@@ -107,5 +120,33 @@ func TestEdgeOnlyNodeReadsOriginsFromS3Endpoint(t *testing.T) {
 			t.Fatalf("20 s after the invalidation the edge-only node serves %d %q", code, firstLine(body))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestServeRefusesMisusedOriginEndpoint: --origin-endpoint on a control
+// node (which runs no edge) or with a URL that is not one stops serve with
+// a message saying what to change.
+func TestServeRefusesMisusedOriginEndpoint(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"control node", []string{"--role", "control", "--origin-endpoint", "http://127.0.0.1:9"}, "a control node runs no edge"},
+		{"no scheme", []string{"--role", "edge", "--origin-endpoint", "minio:9000"}, "must start with http:// or https://"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := launch(t, dir, append([]string{"serve", "--data-dir", dir, "--edge-addr", "127.0.0.1:0", "--api-addr", "127.0.0.1:0"}, tt.args...))
+			select {
+			case <-p.done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("serve did not exit within 30s")
+			}
+			if p.cmd.ProcessState.Success() || !strings.Contains(p.log.String(), tt.want) {
+				t.Fatalf("serve %v: %v, output %q, want a failure saying %q", tt.args, p.cmd.ProcessState, p.log.String(), tt.want)
+			}
+		})
 	}
 }
