@@ -56,7 +56,7 @@ type origin struct {
 	mangle func([]byte) []byte
 }
 
-func newOrigin(t *testing.T) *origin {
+func newOrigin(t testing.TB) *origin {
 	t.Helper()
 	objs, err := objstore.OpenWith(t.TempDir(), objstore.Options{NoSync: true})
 	if err != nil {
@@ -109,7 +109,7 @@ func newOrigin(t *testing.T) *origin {
 }
 
 // env points the standard AWS configuration chain at the test key only.
-func env(t *testing.T) {
+func env(t testing.TB) {
 	dir := t.TempDir()
 	t.Setenv("AWS_ACCESS_KEY_ID", testKeyID)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", testSecret)
@@ -173,14 +173,14 @@ func (o *origin) policyGets() int {
 	return n
 }
 
-func (o *origin) mkBucket(t *testing.T, bucket string) {
+func (o *origin) mkBucket(t testing.TB, bucket string) {
 	t.Helper()
 	if _, err := o.client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func (o *origin) put(t *testing.T, bucket, key, body string, edit ...func(*s3.PutObjectInput)) {
+func (o *origin) put(t testing.TB, bucket, key, body string, edit ...func(*s3.PutObjectInput)) {
 	t.Helper()
 	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader(body), ContentType: aws.String("text/html")}
 	for _, e := range edit {
@@ -191,7 +191,7 @@ func (o *origin) put(t *testing.T, bucket, key, body string, edit ...func(*s3.Pu
 	}
 }
 
-func newBuckets(t *testing.T, o *origin, opts Options) *Buckets {
+func newBuckets(t testing.TB, o *origin, opts Options) *Buckets {
 	t.Helper()
 	if opts.Dir == "" {
 		opts.Dir = filepath.Join(t.TempDir(), "origin-cache")
