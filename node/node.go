@@ -53,7 +53,8 @@ type Config struct {
 	EnforceBucketPolicy bool
 	// Store selects the store: "" is the embedded SQLite file in DataDir;
 	// a postgres:// (or postgresql://) URL is a PostgreSQL database that
-	// several nodes share. Objects stay in DataDir/objects either way.
+	// several nodes share. Objects stay in DataDir/objects either way
+	// (an edge may read them elsewhere: OriginEndpoint).
 	Store string
 	// OriginEndpoint, when set, is an S3-compatible endpoint (another
 	// edgecd's API, MinIO, Ceph, the cloud's S3) from which the edge reads
