@@ -30,11 +30,11 @@ type rampResult struct {
 	} `json:"failed_checks"`
 }
 
-// weightedRelease starts `edgecd up --native` and stages the demo's 2.0.0
-// on its primary with a SingleWeight policy at 5%.
-func weightedRelease(t *testing.T) (p *proc, primary, domain, staging string) {
+// weightedRelease starts `edgecd up` with extra flags and stages the
+// demo's 2.0.0 on its primary with a SingleWeight policy at 5%.
+func weightedRelease(t *testing.T, extra ...string) (p *proc, primary, domain, staging string) {
 	t.Helper()
-	p = startUp(t, t.TempDir(), "--native")
+	p = startUp(t, t.TempDir(), extra...)
 	primary, domain = p.info.Distributions[0].ID, p.info.Distributions[0].Domain
 	var staged struct {
 		StagingID string `json:"staging_id"`
@@ -77,7 +77,7 @@ func policyWeight(t *testing.T, p *proc, primary string) (float64, bool) {
 // goes on from there to 100% and promotes, after which every viewer gets
 // v2 and the policy no longer routes.
 func TestReleaseRampStopsOnCtrlCAndPromotesWhenRunAgain(t *testing.T) {
-	p, primary, domain, _ := weightedRelease(t)
+	p, primary, domain, _ := weightedRelease(t, "--native")
 
 	cmd := exec.Command(binary, "release", "ramp", "--primary", primary, "--steps", "0.1,0.5,1", "--hold", "1h")
 	cmd.Env = p.env()
@@ -147,7 +147,7 @@ func TestReleaseRampStopsOnCtrlCAndPromotesWhenRunAgain(t *testing.T) {
 // routing, staging deleted) and the command fails naming the step and the
 // check.
 func TestReleaseRampAbortsOnAFailedGate(t *testing.T) {
-	p, primary, domain, staging := weightedRelease(t)
+	p, primary, domain, staging := weightedRelease(t, "--native")
 	breakOrigin(t, p, staging)
 
 	stop := make(chan struct{})
@@ -177,6 +177,7 @@ func TestReleaseRampAbortsOnAFailedGate(t *testing.T) {
 	if err == nil {
 		t.Fatalf("a ramp whose staging answers 502 succeeded:\n%s", out)
 	}
+	t.Logf("the aborted ramp's log:\n%s", errOut)
 	for _, want := range []string{"ramp aborted at step 1 of 2 (50%)", "5xx-rate fail", "the release was aborted"} {
 		if !strings.Contains(errOut, want) {
 			t.Fatalf("the aborted ramp's error lacks %q:\n%s", want, errOut)
@@ -228,5 +229,29 @@ func breakOrigin(t *testing.T, p *proc, id string) {
 	}).Wait(ctx, &cloudfront.GetDistributionInput{Id: aws.String(id)}, time.Minute)
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReleaseRampRefusesWeightsAboveTheCompatibleCapUpFront:
+// edgecd without --native caps weights at 0.15 as CloudFront does, so a
+// ramp to 50% is refused up front, the policy keeping its 5%, with a
+// message saying how to ramp; a ramp within the cap runs.
+func TestReleaseRampRefusesWeightsAboveTheCompatibleCapUpFront(t *testing.T) {
+	p, primary, _, _ := weightedRelease(t)
+	_, errOut, err := p.try("edgecd", "release", "ramp", "--primary", primary, "--steps", "0.1,0.5", "--hold", "1s")
+	if err == nil {
+		t.Fatal("a ramp to 50% succeeded in compatible mode")
+	}
+	for _, want := range []string{"the API refuses a weight of 0.5", "--native", "keep every step at most 0.15"} {
+		if !strings.Contains(errOut, want) {
+			t.Fatalf("the refused ramp's error lacks %q:\n%s", want, errOut)
+		}
+	}
+	if w, enabled := policyWeight(t, p, primary); w != float64(float32(0.05)) || !enabled {
+		t.Fatalf("a refused ramp left the policy at weight %g (enabled %v), want 0.05 untouched", w, enabled)
+	}
+	p.run("edgecd", "release", "ramp", "--primary", primary, "--steps", "0.1,0.15", "--hold", "1ms", "--no-promote")
+	if w, enabled := policyWeight(t, p, primary); w != float64(float32(0.15)) || !enabled {
+		t.Fatalf("a ramp to 15%% without promote left weight %g (enabled %v), want 0.15", w, enabled)
 	}
 }

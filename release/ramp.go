@@ -212,9 +212,6 @@ func (c *Client) Ramp(ctx context.Context, primaryID string, opts RampOptions) (
 		st, err := c.rampStep(ctx, primaryID, opts, res, i, w)
 		if st != nil {
 			res.Steps = append(res.Steps, *st)
-			if opts.OnStep != nil {
-				opts.OnStep(*st)
-			}
 		}
 		if err != nil {
 			return res, err
@@ -268,6 +265,9 @@ func (c *Client) rampStep(ctx context.Context, primaryID string, opts RampOption
 		}); err != nil {
 			return nil, stopped(err)
 		}
+		if opts.OnStep != nil {
+			opts.OnStep(*st)
+		}
 		return st, nil
 	}
 	ao := *opts.Analyze
@@ -286,6 +286,9 @@ func (c *Client) rampStep(ctx context.Context, primaryID string, opts RampOption
 		return nil, stopped(err) // the analysis could not run: no evidence either way
 	}
 	st.Analysis, st.Verdict = a, a.Verdict
+	if opts.OnStep != nil {
+		opts.OnStep(*st) // before an abort's steps: why it aborts
+	}
 	if a.Verdict == Pass {
 		return st, nil
 	}
