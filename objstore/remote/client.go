@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -60,5 +62,12 @@ func NewClient(ctx context.Context, endpoint, region string) (*s3.Client, error)
 		// checksum header (edgecd, MinIO); the size and MD5 checks in
 		// download cover what it would.
 		o.DisableLogOutputChecksumValidationSkipped = true
+		// A viewer waits on this request: retry once, briefly, then let
+		// the edge serve its cached copy or an error (the SDK's default
+		// of 3 attempts with up to 20 s of backoff suits batch jobs).
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = 2
+			so.MaxBackoff = 200 * time.Millisecond
+		})
 	}), nil
 }

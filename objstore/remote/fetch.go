@@ -208,6 +208,17 @@ func codeOf(err error) (string, int) {
 	return code, statusOf(err)
 }
 
+// originUnavailable reports whether err says the origin could not answer
+// (no response, a 5xx, a body cut short) rather than that the object is
+// missing, too large or refused.
+func originUnavailable(err error) bool {
+	if errors.Is(err, objstore.ErrNoSuchKey) || errors.Is(err, objstore.ErrNoSuchBucket) || errors.Is(err, errTooLarge) {
+		return false
+	}
+	status := statusOf(err)
+	return status == 0 || status >= 500
+}
+
 func statusOf(err error) int {
 	var re *smithyhttp.ResponseError
 	if errors.As(err, &re) {

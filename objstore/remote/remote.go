@@ -166,6 +166,14 @@ func (b *Buckets) Open(ctx context.Context, bucket, key string) (*os.File, objst
 		if errors.Is(err, errTooLarge) {
 			break
 		}
+		if err != nil && ctx.Err() == nil && originUnavailable(err) {
+			// As a CDN does when its origin fails: a copy we have beats
+			// a 502 for the viewer (stale-if-error).
+			if f, info, ok := b.openCached(name); ok {
+				b.opts.Logger.Warn("origin endpoint unavailable; serving the cached copy", "bucket", bucket, "key", key, "err", err)
+				return f, info, nil
+			}
+		}
 		if err != nil {
 			return nil, objstore.ObjectInfo{}, err
 		}

@@ -320,6 +320,41 @@ func TestPartialOrCorruptDownloadIsNeverServed(t *testing.T) {
 	}
 }
 
+func TestFailingOriginServesTheCachedCopy(t *testing.T) {
+	o := newOrigin(t)
+	o.mkBucket(t, "site")
+	o.put(t, "site", "index.html", "v1")
+	o.put(t, "site", "never-read.html", "x")
+	b := newBuckets(t, o, Options{})
+	if body, _ := read(t, b, "site", "index.html"); body != "v1" {
+		t.Fatalf("got %q", body)
+	}
+	o.mu.Lock()
+	o.down = http.StatusServiceUnavailable
+	o.mu.Unlock()
+	if body, info := read(t, b, "site", "index.html"); body != "v1" || info.ETag != md5hex("v1") {
+		t.Fatalf("with the origin down: %q %+v, want the cached v1", body, info)
+	}
+	if g := o.gets(); g[len(g)-1].status != http.StatusServiceUnavailable {
+		t.Fatalf("the origin was not asked (last GET %+v): the test proves nothing", g[len(g)-1])
+	}
+	f, _, err := b.Open(context.Background(), "site", "never-read.html")
+	if err == nil {
+		f.Close()
+		t.Fatal("an object never cached was served while the origin is down")
+	}
+	if errors.Is(err, objstore.ErrNoSuchKey) {
+		t.Fatalf("an origin failure reads as a missing key: %v", err)
+	}
+	o.mu.Lock()
+	o.down = 0
+	o.mu.Unlock()
+	o.put(t, "site", "index.html", "v2")
+	if body, _ := read(t, b, "site", "index.html"); body != "v2" {
+		t.Fatalf("after the origin recovered: %q", body)
+	}
+}
+
 func TestContentEncodedObjectIsKeptAsStored(t *testing.T) {
 	o := newOrigin(t)
 	o.mkBucket(t, "site")

@@ -3,6 +3,7 @@ package remote
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -45,7 +46,8 @@ type seen struct {
 // origin is edgecd's real S3 API behind SigV4 verification, served in
 // process, recording what it answers. hold, when set, makes GETs of objects
 // wait for it to close; mangle, when set, rewrites an object body on the
-// wire.
+// wire; down, when set, is the status every object GET gets (an origin
+// failing).
 type origin struct {
 	url    string
 	client *s3.Client
@@ -54,6 +56,7 @@ type origin struct {
 	log    []seen
 	hold   chan struct{}
 	mangle func([]byte) []byte
+	down   int
 }
 
 func newOrigin(t testing.TB) *origin {
@@ -72,9 +75,18 @@ func newOrigin(t testing.TB) *origin {
 			return
 		}
 		o.mu.Lock()
-		hold, mangle := o.hold, o.mangle
+		hold, mangle, down := o.hold, o.mangle, o.down
 		o.mu.Unlock()
 		isObjectGet := objectGet(r.Method, r.URL.Path, r.URL.RawQuery)
+		if isObjectGet && down != 0 {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(down)
+			fmt.Fprintf(w, "<Error><Code>ServiceUnavailable</Code><Message>the origin is down</Message></Error>")
+			o.mu.Lock()
+			o.log = append(o.log, seen{r.Method, r.URL.Path, r.Header.Get("If-None-Match"), r.URL.RawQuery, down})
+			o.mu.Unlock()
+			return
+		}
 		if isObjectGet && hold != nil {
 			<-hold
 		}
