@@ -139,6 +139,10 @@ func TestReleaseRampStopsOnCtrlCAndPromotesWhenRunAgain(t *testing.T) {
 	if _, enabled := policyWeight(t, p, primary); enabled {
 		t.Fatal("after the ramp's promote the policy still routes viewers to staging")
 	}
+	if _, errOut, err := p.try("edgecd", "release", "ramp", "--primary", primary, "--hold", "1ms"); err == nil ||
+		!strings.Contains(errOut, "is disabled (a promote disables it)") || !strings.Contains(errOut, "--weight 0.05") {
+		t.Fatalf("a ramp after the promote: %v\n%s", err, errOut)
+	}
 }
 
 // TestReleaseRampAbortsOnAFailedGate ramps a release whose staging side
@@ -253,5 +257,10 @@ func TestReleaseRampRefusesWeightsAboveTheCompatibleCapUpFront(t *testing.T) {
 	p.run("edgecd", "release", "ramp", "--primary", primary, "--steps", "0.1,0.15", "--hold", "1ms", "--no-promote")
 	if w, enabled := policyWeight(t, p, primary); w != float64(float32(0.15)) || !enabled {
 		t.Fatalf("a ramp to 15%% without promote left weight %g (enabled %v), want 0.15", w, enabled)
+	}
+	p.run("edgecd", "release", "stage", "--primary", primary, "--origin-path", "/2.0.0", "--header", "aws-cf-cd-env=staging")
+	if _, errOut, err := p.try("edgecd", "release", "ramp", "--primary", primary, "--steps", "0.1", "--hold", "1ms"); err == nil ||
+		!strings.Contains(errOut, "routes by SingleHeader, not by weight") || !strings.Contains(errOut, "--weight 0.05") {
+		t.Fatalf("a ramp of a header policy: %v\n%s", err, errOut)
 	}
 }
