@@ -58,6 +58,7 @@ func (s *Service) Tasks() map[string]flow.TaskFunc {
 		spec.KindReleasePromote: s.releasePromote,
 		spec.KindReleaseAbort:   s.releaseAbort,
 		spec.KindReleaseAnalyze: s.releaseAnalyze,
+		spec.KindReleaseRamp:    s.releaseRamp,
 		spec.KindInvalidate:     s.invalidate,
 		spec.KindStepFunctions:  s.stepFunctions,
 		spec.KindHTTP:           s.httpAction,
@@ -251,6 +252,8 @@ func summarize(kind string, out map[string]string) string {
 		return "deployed to s3://" + out["Bucket"] + "/" + out["Prefix"]
 	case spec.KindReleaseStage:
 		return "staged " + out["OriginPath"] + " on " + out["StagingDistributionId"]
+	case spec.KindReleaseRamp:
+		return "ramp " + out["Outcome"] + " after " + out["Steps"] + " steps"
 	case spec.KindReleaseAnalyze:
 		return "canary " + out["Verdict"] + ": staging " + out["StagingRequests"] + " requests, 5xx rate " + out["Staging5xxRate"] + ", p95 " + out["StagingLatencyP95"] + " s"
 	}

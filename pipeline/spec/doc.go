@@ -62,6 +62,13 @@
 //	                 against primary over the window passes (edgecd endpoints only)
 //	                 → Verdict StagingRequests PrimaryRequests Staging5xxRate Primary5xxRate
 //	                   StagingLatencyP95 PrimaryLatencyP95
+//	release.ramp     primary*, steps (= 0.05,0.25,0.5,1), hold (= 5m), analyze (= false),
+//	                 promote (= true), invalidate, and with analyze release.analyze's
+//	                 min_requests, max_5xx_rate, max_4xx_rate: walks the weight of a release
+//	                 staged with a weight up, each step held (analyze: judged over the
+//	                 hold; one that does not pass aborts the release and fails as
+//	                 release.analyze does), then promotes (above 0.15: edgecd --native)
+//	                 → Outcome PrimaryDistributionId Weight Steps OriginPath Version PreviousOriginPath
 //	invalidate       distribution*, paths (= /*), wait (= false) → InvalidationId Status
 //	stepfunctions    state_machine*, input (= {}; a JSON object) → ExecutionArn StateMachineArn Status Output
 //	http             url*, method (= POST), body        → StatusCode Body

@@ -98,6 +98,23 @@ var kinds = map[string]kindSpec{
 		},
 		outputs: []string{"Verdict", "StagingRequests", "PrimaryRequests", "Staging5xxRate", "Primary5xxRate", "StagingLatencyP95", "PrimaryLatencyP95"},
 	},
+	KindReleaseRamp: {
+		// A progressive rollout of a weighted release: each step held
+		// (analyze: gated like release.analyze, over the hold), then a
+		// promote; a gate that does not pass aborts the release.
+		keys: []keySpec{
+			{name: "primary", required: true, check: nonEmpty},
+			{name: "steps", def: "0.05,0.25,0.5,1", check: rampSteps},
+			{name: "hold", def: "5m", check: durationValue},
+			{name: "analyze", def: "false", check: boolValue},
+			{name: "promote", def: "true", check: boolValue},
+			{name: "invalidate", check: paths},
+			{name: "min_requests", check: positiveInt},
+			{name: "max_5xx_rate", check: rate},
+			{name: "max_4xx_rate", check: rate},
+		},
+		outputs: []string{"Outcome", "PrimaryDistributionId", "Weight", "Steps", "OriginPath", "Version", "PreviousOriginPath"},
+	},
 	KindInvalidate: {
 		keys: []keySpec{
 			{name: "distribution", required: true, check: nonEmpty},
@@ -218,6 +235,25 @@ func weight(v string) error {
 	w, err := strconv.ParseFloat(v, 64)
 	if err != nil || !(w > 0 && w <= 1) {
 		return fmt.Errorf("%q must be a number greater than 0 and at most 1, e.g. 0.1", v)
+	}
+	return nil
+}
+
+// rampSteps are a ramp's weights: comma-separated fractions (or
+// percentages), each in (0, 1], increasing (as release.ParseSteps reads
+// them at run time).
+func rampSteps(v string) error {
+	prev := 0.0
+	for _, f := range strings.Split(v, ",") {
+		num, pct := strings.CutSuffix(strings.TrimSpace(f), "%")
+		w, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+		if pct {
+			w /= 100
+		}
+		if err != nil || !(w > 0 && w <= 1) || w <= prev {
+			return fmt.Errorf("%q must be increasing weights greater than 0 and at most 1, e.g. 0.05,0.25,0.5,1", v)
+		}
+		prev = w
 	}
 	return nil
 }

@@ -92,6 +92,7 @@ const (
 	KindReleasePromote = "release.promote"
 	KindReleaseAbort   = "release.abort"
 	KindReleaseAnalyze = "release.analyze"
+	KindReleaseRamp    = "release.ramp"
 	KindInvalidate     = "invalidate"
 	KindStepFunctions  = "stepfunctions"
 	KindHTTP           = "http"
