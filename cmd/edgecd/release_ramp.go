@@ -95,7 +95,9 @@ func runRamp(ctx context.Context, c *release.Client, f *releaseFlags, set map[st
 
 func printRamp(w io.Writer, res *release.RampResult) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WEIGHT\tGATE\tSTAGING REQUESTS\tSTAGING 5XX")
+	if len(res.Steps) > 0 {
+		fmt.Fprintln(tw, "WEIGHT\tGATE\tSTAGING REQUESTS\tSTAGING 5XX")
+	}
 	for _, st := range res.Steps {
 		gate, reqs, rate := string(st.Verdict), "-", "-"
 		switch {
