@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,6 +33,29 @@ func writeBuild(t *testing.T, n int) string {
 		os.Chtimes(p, old, old)
 	}
 	return dir
+}
+
+// lastChange is the newest mtime or ctime (the one writeBuild's Chtimes
+// leaves at the time of writing) of dir's files.
+func lastChange(t *testing.T, dir string) time.Time {
+	t.Helper()
+	var newest int64
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		_, ctime := inodeAndCTime(info)
+		newest = max(newest, info.ModTime().UnixNano(), ctime)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return time.Unix(0, newest)
 }
 
 func TestRerunAfterInterruptionUploadsOnlyWhatDidNotLand(t *testing.T) {
@@ -139,7 +163,7 @@ func TestHashCacheNoticesAChangeThatKeepsSizeAndMTime(t *testing.T) {
 func TestHashCacheIsUsedForUntouchedFiles(t *testing.T) {
 	dir := writeBuild(t, 3)
 	cacheDir := t.TempDir()
-	c := loadHashCache(CachePath(cacheDir, dir, 100), dir, 100, time.Now().Add(time.Minute))
+	c := loadHashCache(CachePath(cacheDir, dir, 100), dir, 100, lastChange(t, dir).Add(time.Minute))
 	files, err := scan(context.Background(), dir, "", 100, nil, c)
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +188,9 @@ func TestHashCacheIsUsedForUntouchedFiles(t *testing.T) {
 		}
 	}
 	// A file changed within the racy window is not trusted next time.
-	c = loadHashCache(CachePath(cacheDir, dir, 100), dir, 100, time.Now())
+	// "Now" is taken from the files themselves: a wall clock read here
+	// could lie beyond the window when a busy machine stalls the test.
+	c = loadHashCache(CachePath(cacheDir, dir, 100), dir, 100, lastChange(t, dir).Add(racyWindow/2))
 	if _, err := scan(context.Background(), dir, "", 100, nil, c); err != nil {
 		t.Fatal(err)
 	}
