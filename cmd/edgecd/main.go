@@ -22,7 +22,7 @@ Usage:
   edgecd serve   [flags]   run a node (role all, edge or control) without the demo
   edgecd deploy  DIR s3://bucket/prefix/   upload a build output by content hash
   edgecd flow run DEFINITION.json   run a state machine definition locally
-  edgecd release COMMAND   stage, promote, abort, roll back, status, invalidate (on any CloudFront API)
+  edgecd release COMMAND   stage, ramp, analyze, promote, abort, roll back, status, invalidate
   edgecd pipeline COMMAND  create, start, approve, ... release pipelines (edgecd pipeline -h)
   edgecd version           print the version
 
