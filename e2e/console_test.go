@@ -36,13 +36,22 @@ func chromiumPath(t *testing.T) string {
 }
 
 // tab is a page of a fresh headless Chromium, stopped when the test ends.
-// Its steps are bounded by one deadline; when one fails, the test shows
-// the page's text and what the page wrote to its console.
+// Each step is bounded by its own deadline (stepTimeout), so that the
+// time a busy machine spends starting edgecd or the aws CLI between steps
+// never eats into a step's; when one fails, the test shows the page's text
+// and what the page wrote to its console.
 type tab struct {
 	t          *testing.T
-	ctx        context.Context // with the test's deadline
-	browserCtx context.Context // without: for the failure report
+	browserCtx context.Context // without a deadline
 	console    *syncBuffer
+}
+
+// stepTimeout bounds one step of a tab: more than an until's 30 s poll.
+const stepTimeout = 45 * time.Second
+
+// step is the context of one step, with its deadline.
+func (tb *tab) step() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(tb.browserCtx, stepTimeout)
 }
 
 func openTab(t *testing.T) *tab {
@@ -72,16 +81,16 @@ func openTab(t *testing.T) *tab {
 			fmt.Fprintln(tb.console, m.String())
 		}
 	}()
-	var cancel context.CancelFunc
-	tb.ctx, cancel = context.WithTimeout(ctx, 50*time.Second)
-	t.Cleanup(func() { cancel(); cancelTab(); cancelAlloc() })
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
 	return tb
 }
 
 // do runs steps, failing the test with the page's state if one fails.
 func (tb *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
-	if err := chromedp.Do(tb.ctx, steps...); err != nil {
+	ctx, cancel := tb.step()
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
 		page, _ := chromedp.Run(tb.browserCtx, chromedp.Evaluate[string]("document.body.innerText"))
 		tb.t.Fatalf("%s: %v\npage text:\n%s\npage console:\n%s", what, err, page, tb.console.String())
 	}
@@ -97,7 +106,9 @@ func until(js string) chromedp.Action[chromedp.Void] {
 
 func (tb *tab) text(sel string) string {
 	tb.t.Helper()
-	s, err := chromedp.Run(tb.ctx, chromedp.Text(chromedp.CSS(sel)))
+	ctx, cancel := tb.step()
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
 		tb.t.Fatalf("read %s: %v", sel, err)
 	}
@@ -108,7 +119,9 @@ func (tb *tab) text(sel string) string {
 // directory (for docs and reviews).
 func (tb *tab) screenshot(name string) {
 	if dir := os.Getenv("EDGECD_SCREENSHOTS"); dir != "" {
-		if png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100)); err == nil {
+		ctx, cancel := tb.step()
+		defer cancel()
+		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 			os.WriteFile(filepath.Join(dir, name), png, 0o644)
 		}
 	}
