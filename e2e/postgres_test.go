@@ -109,8 +109,11 @@ func TestPostgresEdgeOnlyNodeServesAndAcks(t *testing.T) {
 	aws.Run(&created, "cloudfront", "create-distribution", "--distribution-config", cfg)
 	id, domain := created.Distribution.Id, created.Distribution.DomainName
 
-	// Less than the waiter's 60 s between polls: passing proves the first
-	// poll already saw Deployed.
+	// Both edges acknowledge well within 20 s; then the CLI's waiter
+	// returns on its first poll (its 25 s limit is less than the 60 s it
+	// sleeps between polls).
+	control.info.AccessKeyID, control.info.SecretAccessKey, control.info.Region = keyID, secret, "us-east-1"
+	control.waitDeployed(id, 20*time.Second)
 	wait := *aws
 	wait.Timeout = 25 * time.Second
 	wait.Run(nil, "cloudfront", "wait", "distribution-deployed", "--id", id)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -101,6 +102,22 @@ func (p *proc) sdk() (*cloudfront.Client, *ssm.Client, *s3.Client) {
 		BaseEndpoint: aws.String(p.info.APIURL),
 	}
 	return cloudfront.NewFromConfig(cfg), ssm.NewFromConfig(cfg), s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+}
+
+// waitDeployed polls distribution id with the SDK until it is Deployed,
+// failing the test after limit. Tests call it before the aws CLI's own
+// waiter where that waiter must return on its first poll: the waiter
+// sleeps 60 s between polls, and whether the edges acknowledge before the
+// CLI (a Python process) has even started is a race on a busy machine.
+func (p *proc) waitDeployed(id string, limit time.Duration) {
+	p.t.Helper()
+	cf, _, _ := p.sdk()
+	err := cloudfront.NewDistributionDeployedWaiter(cf, func(o *cloudfront.DistributionDeployedWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 50*time.Millisecond, time.Second
+	}).Wait(context.Background(), &cloudfront.GetDistributionInput{Id: aws.String(id)}, limit)
+	if err != nil {
+		p.t.Fatalf("distribution %s: %v", id, err)
+	}
 }
 
 func stickyCookie(h http.Header) string {

@@ -72,6 +72,11 @@ func TestEdgeOnlyNodeReadsOriginsFromS3Endpoint(t *testing.T) {
 	var created distOut
 	aws.Run(&created, "cloudfront", "create-distribution", "--distribution-config", cfg)
 	id, domain := created.Distribution.Id, created.Distribution.DomainName
+	// The edge-only node acknowledges well within 20 s; then the CLI's
+	// waiter returns on its first poll (its 25 s limit is less than the
+	// 60 s it sleeps between polls).
+	control.info.AccessKeyID, control.info.SecretAccessKey, control.info.Region = keyID, secret, "us-east-1"
+	control.waitDeployed(id, 20*time.Second)
 	wait := *aws
 	wait.Timeout = 25 * time.Second
 	wait.Run(nil, "cloudfront", "wait", "distribution-deployed", "--id", id)
