@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,11 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 )
 
 // analyzeUnderTraffic runs `edgecd release analyze` on primary while a
@@ -134,26 +128,7 @@ func TestReleaseAnalyzePassesAHealthyCanaryAndFailsOneAnswering5xx(t *testing.T)
 
 	// Break staging: its origin becomes a custom HTTP origin on a port
 	// nothing listens on, so the edge answers its viewers 502.
-	cf, _, _ := p.sdk()
-	ctx := context.Background()
-	cur, err := cf.GetDistributionConfig(ctx, &cloudfront.GetDistributionConfigInput{Id: aws.String(staging)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := cur.DistributionConfig
-	o := &cfg.Origins.Items[0]
-	cfg.DefaultCacheBehavior.TargetOriginId = o.Id
-	o.DomainName, o.OriginPath, o.S3OriginConfig = aws.String("127.0.0.1"), aws.String(""), nil
-	o.CustomOriginConfig = &cftypes.CustomOriginConfig{HTTPPort: aws.Int32(closedPort(t)), HTTPSPort: aws.Int32(443),
-		OriginProtocolPolicy: cftypes.OriginProtocolPolicyHttpOnly}
-	if _, err := cf.UpdateDistribution(ctx, &cloudfront.UpdateDistributionInput{Id: aws.String(staging), IfMatch: cur.ETag, DistributionConfig: cfg}); err != nil {
-		t.Fatal(err)
-	}
-	if err := cloudfront.NewDistributionDeployedWaiter(cf, func(o *cloudfront.DistributionDeployedWaiterOptions) {
-		o.MinDelay = 100 * time.Millisecond
-	}).Wait(ctx, &cloudfront.GetDistributionInput{Id: aws.String(staging)}, time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	breakOrigin(t, p, staging)
 	if code, h, _ := p.get(domain, "/", "aws-cf-cd-env", "staging"); code != 502 || h.Get("X-Edgecd-Side") != "staging" {
 		t.Fatalf("staging on a closed origin port answered %d from side %q, want 502 from staging", code, h.Get("X-Edgecd-Side"))
 	}
