@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -89,34 +90,8 @@ func TestPostgresEdgeOnlyNodeServesAndAcks(t *testing.T) {
 		t.Fatalf("an edge-only node serves the API at %s", edgeOnly.info.APIURL)
 	}
 
-	aws := awscli.New(t, control.info.APIURL, keyID, secret)
-	aws.Prefix = []string{"--output", "json"}
-	page := filepath.Join(t.TempDir(), "index.html")
-	os.WriteFile(page, []byte("<h1>v7 from PostgreSQL</h1>\n"), 0o600)
-	aws.Run(nil, "s3", "mb", "s3://pgsite")
-	aws.Run(nil, "s3", "cp", page, "s3://pgsite/7.0.0/index.html")
-	cfg := `{
-  "CallerReference": "e2e-postgres",
-  "Comment": "two nodes on PostgreSQL",
-  "Enabled": true,
-  "DefaultRootObject": "index.html",
-  "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "pgsite.s3.us-east-1.amazonaws.com",
-    "OriginPath": "/7.0.0", "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-  "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "allow-all",
-    "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}
-}`
-	var created distOut
-	aws.Run(&created, "cloudfront", "create-distribution", "--distribution-config", cfg)
-	id, domain := created.Distribution.Id, created.Distribution.DomainName
-
-	// Both edges acknowledge well within 20 s; then the CLI's waiter
-	// returns on its first poll (its 25 s limit is less than the 60 s it
-	// sleeps between polls).
 	control.info.AccessKeyID, control.info.SecretAccessKey, control.info.Region = keyID, secret, "us-east-1"
-	control.waitDeployed(id, 20*time.Second)
-	wait := *aws
-	wait.Timeout = 25 * time.Second
-	wait.Run(nil, "cloudfront", "wait", "distribution-deployed", "--id", id)
+	_, _, domain := publishPage(t, control, "pgsite", "7.0.0", "<h1>v7 from PostgreSQL</h1>\n")
 	// Deployed means every live edge applied it, so both serve it now,
 	// without retrying.
 	for name, p := range map[string]*proc{"control": control, "edge-only": edgeOnly} {
@@ -137,4 +112,40 @@ func TestPostgresEdgeOnlyNodeServesAndAcks(t *testing.T) {
 			t.Fatalf("%s node after the control node was killed: %d %q", name, code, firstLine(body))
 		}
 	}
+}
+
+// publishPage uploads body as index.html of bucket/version/ with the real
+// aws CLI through control's API (whose info must hold the keys to use),
+// creates a distribution serving /version from it, and waits until every
+// live edge has applied it. It returns the CLI (JSON output), the
+// distribution's id and its domain.
+func publishPage(t *testing.T, control *proc, bucket, version, body string) (*awscli.CLI, string, string) {
+	t.Helper()
+	aws := awscli.New(t, control.info.APIURL, control.info.AccessKeyID, control.info.SecretAccessKey)
+	aws.Prefix = []string{"--output", "json"}
+	page := filepath.Join(t.TempDir(), "index.html")
+	os.WriteFile(page, []byte(body), 0o600)
+	aws.Run(nil, "s3", "mb", "s3://"+bucket)
+	aws.Run(nil, "s3", "cp", page, "s3://"+bucket+"/"+version+"/index.html")
+	cfg := fmt.Sprintf(`{
+  "CallerReference": "e2e-%[1]s",
+  "Comment": "e2e: %[1]s",
+  "Enabled": true,
+  "DefaultRootObject": "index.html",
+  "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "%[1]s.s3.us-east-1.amazonaws.com",
+    "OriginPath": "/%[2]s", "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
+  "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "allow-all",
+    "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}
+}`, bucket, version)
+	var created distOut
+	aws.Run(&created, "cloudfront", "create-distribution", "--distribution-config", cfg)
+	id := created.Distribution.Id
+	// Every edge acknowledges well within 20 s; then the CLI's waiter
+	// returns on its first poll (its 25 s limit is less than the 60 s it
+	// sleeps between polls).
+	control.waitDeployed(id, 20*time.Second)
+	wait := *aws
+	wait.Timeout = 25 * time.Second
+	wait.Run(nil, "cloudfront", "wait", "distribution-deployed", "--id", id)
+	return aws, id, created.Distribution.DomainName
 }

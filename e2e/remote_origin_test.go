@@ -43,7 +43,13 @@ func TestEdgeOnlyNodeReadsOriginsFromS3Endpoint(t *testing.T) {
 	control := startServe(t, ctrlDir, append([]string{"--store", dsn, "--role", "control"}, keys...)...)
 
 	// The edge-only node finds its credentials where any AWS client would;
-	// the launched process inherits this environment.
+	// the launched process inherits this environment, so nothing else of
+	// the machine's AWS_* settings (an endpoint, FIPS, a CA bundle) may stay.
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			t.Setenv(k, "")
+		}
+	}
 	for k, v := range map[string]string{
 		"AWS_ACCESS_KEY_ID": keyID, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": "",
 		"AWS_REGION": "us-east-1", "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
@@ -53,33 +59,8 @@ func TestEdgeOnlyNodeReadsOriginsFromS3Endpoint(t *testing.T) {
 	}
 	edgeOnly := startServe(t, edgeDir, "--store", dsn, "--role", "edge", "--origin-endpoint", control.info.APIURL)
 
-	aws := awscli.New(t, control.info.APIURL, keyID, secret)
-	aws.Prefix = []string{"--output", "json"}
-	page := filepath.Join(t.TempDir(), "index.html")
-	os.WriteFile(page, []byte("<h1>v1 from the S3 endpoint</h1>\n"), 0o600)
-	aws.Run(nil, "s3", "mb", "s3://remotesite")
-	aws.Run(nil, "s3", "cp", page, "s3://remotesite/1.0.0/index.html")
-	cfg := `{
-  "CallerReference": "e2e-remote-origin",
-  "Comment": "edge-only node reading an S3 endpoint",
-  "Enabled": true,
-  "DefaultRootObject": "index.html",
-  "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "remotesite.s3.us-east-1.amazonaws.com",
-    "OriginPath": "/1.0.0", "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-  "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "allow-all",
-    "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}
-}`
-	var created distOut
-	aws.Run(&created, "cloudfront", "create-distribution", "--distribution-config", cfg)
-	id, domain := created.Distribution.Id, created.Distribution.DomainName
-	// The edge-only node acknowledges well within 20 s; then the CLI's
-	// waiter returns on its first poll (its 25 s limit is less than the
-	// 60 s it sleeps between polls).
 	control.info.AccessKeyID, control.info.SecretAccessKey, control.info.Region = keyID, secret, "us-east-1"
-	control.waitDeployed(id, 20*time.Second)
-	wait := *aws
-	wait.Timeout = 25 * time.Second
-	wait.Run(nil, "cloudfront", "wait", "distribution-deployed", "--id", id)
+	aws, id, domain := publishPage(t, control, "remotesite", "1.0.0", "<h1>v1 from the S3 endpoint</h1>\n")
 
 	if code, _, body := edgeOnly.get(domain, "/"); code != 200 || !strings.Contains(body, "v1 from the S3 endpoint") {
 		t.Fatalf("edge-only node: %d %q", code, firstLine(body))
@@ -107,6 +88,7 @@ func TestEdgeOnlyNodeReadsOriginsFromS3Endpoint(t *testing.T) {
 		t.Fatalf("range of the large object: %d %q", code, body)
 	}
 
+	page := filepath.Join(t.TempDir(), "index.html")
 	os.WriteFile(page, []byte("<h1>v2 after the overwrite</h1>\n"), 0o600)
 	aws.Run(nil, "s3", "cp", page, "s3://remotesite/1.0.0/index.html")
 	// The edge still holds v1 in memory (CachingOptimized: a day), so the
