@@ -57,17 +57,7 @@ func (c *Client) Analyze(ctx context.Context, primaryID string, opts AnalyzeOpti
 }
 
 func (o AnalyzeOptions) sleep(ctx context.Context, d time.Duration) error {
-	if o.Sleep != nil {
-		return o.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return sleepCtx(ctx, o.Sleep, d)
 }
 
 // hasDistribution says whether x counts any traffic of dist (the edge

@@ -416,6 +416,8 @@ func percent(w float64) string {
 	return fmt.Sprintf("%g%%", float64(int64(w*10000+0.5))/100)
 }
 
+// sleepCtx waits d, or less if ctx ends first; sleep, when set, waits
+// instead (tests).
 func sleepCtx(ctx context.Context, sleep func(context.Context, time.Duration) error, d time.Duration) error {
 	if sleep != nil {
 		return sleep(ctx, d)
