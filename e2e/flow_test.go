@@ -16,10 +16,12 @@ type execOut struct {
 }
 
 // waitExecution polls describe-execution (as a pipeline would) until the
-// execution is no longer RUNNING.
+// execution is no longer RUNNING. The bound is generous: seed 000's
+// machines run some twenty tasks and a Wait, and each poll is an aws CLI
+// start, seconds each on a busy machine.
 func (p *proc) waitExecution(arn string) execOut {
 	p.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		var x execOut
 		p.runJSON(&x, "stepfunctions", "describe-execution", "--execution-arn", arn)
@@ -27,7 +29,7 @@ func (p *proc) waitExecution(arn string) execOut {
 			return x
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("execution %s still RUNNING after 30 s", arn)
+			p.t.Fatalf("execution %s still RUNNING after 90 s", arn)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
