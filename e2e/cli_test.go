@@ -15,15 +15,18 @@ import (
 const awsCLI = "/usr/bin/aws"
 
 // env is the environment for a client of p: its endpoint and keys, and no
-// user configuration that could leak in.
+// user configuration that could leak in. Only PATH and TMPDIR come from
+// the test's own environment: AWS_* (profiles, CA bundles, keys), proxy
+// variables (which the aws CLI, unlike Go, applies to 127.0.0.1) or a
+// PYTHONPATH of the CI machine would change what the clients do.
 func (p *proc) env() []string {
 	dir := p.t.TempDir()
 	empty := filepath.Join(dir, "empty")
 	os.WriteFile(empty, nil, 0o600)
 	var base []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") { // no leaked profiles, CA bundles or keys
-			base = append(base, kv)
+	for _, k := range []string{"PATH", "TMPDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			base = append(base, k+"="+v)
 		}
 	}
 	return append(base,
