@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -129,6 +130,19 @@ func TestParseRejectsMalformedExpositions(t *testing.T) {
 				t.Fatalf("accepted\n%s", tt.in)
 			}
 		})
+	}
+}
+
+// A reader that fails part way through a line (a cancelled scrape, a
+// reset connection) is reported as the read error it is, not as the
+// malformed line the scanner hands back from what was read.
+func TestParseReportsTheReadErrorNotTheTruncatedLine(t *testing.T) {
+	cut := errors.New("connection reset")
+	for _, partial := range []string{`x_total{a="`, "x_total{a=\"1\"} 1\n"} {
+		r := io.MultiReader(strings.NewReader("# TYPE x_total counter\n"+partial), iotest.ErrReader(cut))
+		if _, err := Parse(r); !errors.Is(err, cut) {
+			t.Errorf("after %q: err = %v, want the read error", partial, err)
+		}
 	}
 }
 

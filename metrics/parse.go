@@ -36,12 +36,20 @@ type Exposition struct{ Families []Family }
 // le, end with +Inf and agree with _count.
 func Parse(r io.Reader) (*Exposition, error) {
 	p := parser{x: &Exposition{}, done: map[string]bool{}, series: map[string]bool{}}
-	sc := bufio.NewScanner(r)
+	er := &errReader{r: r}
+	sc := bufio.NewScanner(er)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	n := 0
 	for sc.Scan() {
 		n++
 		if err := p.line(sc.Text()); err != nil {
+			if er.err != nil {
+				// The scanner hands back the part of a line read before
+				// the reader failed (a cancelled scrape, a reset
+				// connection): the read error is the cause, not the
+				// truncated line.
+				return nil, er.err
+			}
 			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
 	}
@@ -381,4 +389,19 @@ func (x *Exposition) Sum(name string, labels ...Label) float64 {
 		}
 	}
 	return sum
+}
+
+// errReader remembers the first error other than io.EOF its reader
+// returned.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(b []byte) (int, error) {
+	n, err := e.r.Read(b)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }

@@ -120,6 +120,10 @@ func (c *Client) scrapeMetrics(ctx context.Context) (*metrics.Exposition, error)
 		return nil, fmt.Errorf("scrape %s: %s: %s", url, resp.Status, msg)
 	}
 	x, err := metrics.Parse(io.LimitReader(resp.Body, maxExposition))
+	if err != nil && ctx.Err() != nil {
+		// Cancelled (Ctrl-C) while the body was read: not a wrong endpoint.
+		return nil, fmt.Errorf("scrape %s: %w", url, ctx.Err())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("scrape %s: not an edgecd exposition (%w); %w", url, err, ErrNoMetrics)
 	}
