@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -120,9 +121,17 @@ func newOrigin(t testing.TB) *origin {
 	return o
 }
 
-// env points the standard AWS configuration chain at the test key only.
+// env points the standard AWS configuration chain at the test key only:
+// the machine's own AWS_* settings (an endpoint, FIPS, a CA bundle) are
+// unset for the test first.
 func env(t testing.TB) {
 	dir := t.TempDir()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			t.Setenv(k, "") // restores the value after the test
+			os.Unsetenv(k)
+		}
+	}
 	t.Setenv("AWS_ACCESS_KEY_ID", testKeyID)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", testSecret)
 	t.Setenv("AWS_SESSION_TOKEN", "")
