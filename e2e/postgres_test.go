@@ -55,19 +55,7 @@ func startServe(t *testing.T, dataDir string, args ...string) *proc {
 // acknowledged it, and a kill -9 of the control node loses nothing.
 // (The aws CLI's start-up dominates the run time.)
 func TestPostgresEdgeOnlyNodeServesAndAcks(t *testing.T) {
-	if _, err := os.Stat(awscli.Path); err != nil {
-		t.Skipf("the aws CLI v2 is not installed at %s (apt-get install awscli)", awscli.Path)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	pg, err := pgtest.Start(ctx, pgtest.Options{})
-	if errors.Is(err, pgtest.ErrNoPostgres) {
-		t.Skip(err)
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Stop() })
-	dsn := pg.DSN("postgres")
+	dsn := startPostgres(t)
 
 	root := t.TempDir()
 	objects := filepath.Join(root, "objects")
@@ -148,4 +136,24 @@ func publishPage(t *testing.T, control *proc, bucket, version, body string) (*aw
 	wait.Timeout = 25 * time.Second
 	wait.Run(nil, "cloudfront", "wait", "distribution-deployed", "--id", id)
 	return aws, id, created.Distribution.DomainName
+}
+
+// startPostgres starts a private PostgreSQL server for a test that drives
+// nodes with the aws CLI, and returns its DSN; it skips the test when the
+// aws CLI or PostgreSQL is not installed (scripts/test.sh installs both).
+func startPostgres(t *testing.T) string {
+	t.Helper()
+	if _, err := os.Stat(awscli.Path); err != nil {
+		t.Skipf("the aws CLI v2 is not installed at %s (apt-get install awscli)", awscli.Path)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pg, err := pgtest.Start(ctx, pgtest.Options{})
+	if errors.Is(err, pgtest.ErrNoPostgres) {
+		t.Skip(err)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Stop() })
+	return pg.DSN("postgres")
 }

@@ -2,16 +2,11 @@ package e2e
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/edgecd/edgecd/internal/awscli"
-	"github.com/edgecd/edgecd/store/postgres/pgtest"
 )
 
 // TestEdgeOnlyNodeReadsOriginsFromS3Endpoint scales out without a shared
@@ -22,19 +17,7 @@ import (
 // served by the edge-only node, and after an overwrite and an invalidation
 // it serves the new page.
 func TestEdgeOnlyNodeReadsOriginsFromS3Endpoint(t *testing.T) {
-	if _, err := os.Stat(awscli.Path); err != nil {
-		t.Skipf("the aws CLI v2 is not installed at %s (apt-get install awscli)", awscli.Path)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	pg, err := pgtest.Start(ctx, pgtest.Options{})
-	if errors.Is(err, pgtest.ErrNoPostgres) {
-		t.Skip(err)
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Stop() })
-	dsn := pg.DSN("postgres")
+	dsn := startPostgres(t)
 
 	root := t.TempDir()
 	ctrlDir, edgeDir := filepath.Join(root, "control"), filepath.Join(root, "edge")
