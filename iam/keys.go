@@ -30,6 +30,27 @@ type KeyStore interface {
 	LookupKey(ctx context.Context, accessKeyID string) (Key, error)
 }
 
+// StaticKeys is a fixed set of keys by access key id, for verifying
+// requests without a store (tests, tools).
+type StaticKeys map[string]Key
+
+// Keys returns the StaticKeys holding ks.
+func Keys(ks ...Key) StaticKeys {
+	m := make(StaticKeys, len(ks))
+	for _, k := range ks {
+		m[k.AccessKeyID] = k
+	}
+	return m
+}
+
+// LookupKey implements KeyStore.
+func (s StaticKeys) LookupKey(_ context.Context, id string) (Key, error) {
+	if k, ok := s[id]; ok {
+		return k, nil
+	}
+	return Key{}, authErr(ErrUnknownKey, "the access key id %s does not exist in our records", id)
+}
+
 // StoreKeys keeps keys in the durable store.
 type StoreKeys struct{ St store.Store }
 

@@ -17,18 +17,9 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-type memKeys map[string]Key
-
-func (m memKeys) LookupKey(_ context.Context, id string) (Key, error) {
-	if k, ok := m[id]; ok {
-		return k, nil
-	}
-	return Key{}, authErr(ErrUnknownKey, "unknown key %s", id)
-}
-
 var (
 	testKey  = Key{AccessKeyID: "AKIATESTKEY", SecretAccessKey: "secret/with+chars", Account: "000000000000", UserName: "t", Policies: []Policy{AdminPolicy()}}
-	keys     = memKeys{testKey.AccessKeyID: testKey}
+	keys     = Keys(testKey)
 	signTime = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 )
 

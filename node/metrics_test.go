@@ -20,15 +20,6 @@ import (
 	"github.com/edgecd/edgecd/metrics"
 )
 
-type oneKey iam.Key
-
-func (k oneKey) LookupKey(_ context.Context, id string) (iam.Key, error) {
-	if id != k.AccessKeyID {
-		return iam.Key{}, &iam.AuthError{Kind: iam.ErrUnknownKey, Msg: "no such key"}
-	}
-	return iam.Key(k), nil
-}
-
 func signedScrape(t *testing.T, service, secret string, at time.Time) *http.Request {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodGet, "http://edge.example:8081/metrics", nil)
@@ -42,7 +33,7 @@ func signedScrape(t *testing.T, service, secret string, at time.Time) *http.Requ
 
 func TestScrapeGateOpensToLoopbackTokenOrSignature(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	keys := oneKey{AccessKeyID: "AKIDMETRICS", SecretAccessKey: "secret", UserName: "prom", Account: "123456789012"}
+	keys := iam.Keys(iam.Key{AccessKeyID: "AKIDMETRICS", SecretAccessKey: "secret", UserName: "prom", Account: "123456789012"})
 	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("metrics")) })
 	gate := scrapeGate(keys, "s3cr3t-token", func() time.Time { return now }, ok)
 	plain := func(remote string, hdr ...string) *http.Request {

@@ -1,7 +1,6 @@
 package s3
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,16 +17,9 @@ const (
 	testSecret = "s3testsecrets3testsecrets3testsecret0000"
 )
 
-// testKeys is a key store holding one administrator key.
-type testKeys struct{}
-
-func (testKeys) LookupKey(_ context.Context, id string) (iam.Key, error) {
-	if id != testKeyID {
-		return iam.Key{}, &iam.AuthError{Kind: iam.ErrUnknownKey, Msg: "unknown key " + id}
-	}
-	return iam.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret, UserName: "tester", Account: "000000000000",
-		Policies: []iam.Policy{iam.AdminPolicy()}}, nil
-}
+// testKeys holds one administrator key.
+var testKeys = iam.Keys(iam.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret, UserName: "tester", Account: "000000000000",
+	Policies: []iam.Policy{iam.AdminPolicy()}})
 
 // testServer runs the handler behind SigV4 verification, as node's gateway
 // does: a request whose signature fails never reaches the handler.
@@ -49,7 +41,7 @@ func newTestServer(t testing.TB) *testServer {
 	h := New(objs, Options{Logger: log})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Amz-Request-Id", "test-request")
-		p, err := iam.Verify(r.Context(), r, testKeys{}, time.Now())
+		p, err := iam.Verify(r.Context(), r, testKeys, time.Now())
 		if err != nil {
 			writeError(w, r, log, err)
 			return

@@ -21,14 +21,7 @@ const (
 	readerSecret = "edgecd-test-reader-secret-000000000000"
 )
 
-type testKeys map[string]iam.Key
-
-func (k testKeys) LookupKey(_ context.Context, id string) (iam.Key, error) {
-	if key, ok := k[id]; ok {
-		return key, nil
-	}
-	return iam.Key{}, &iam.AuthError{Kind: iam.ErrUnknownKey, Msg: "unknown key " + id}
-}
+type testKeys = iam.StaticKeys
 
 func keys(t testing.TB) testKeys {
 	reader, err := iam.ParsePolicy([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",

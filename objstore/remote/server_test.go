@@ -28,15 +28,9 @@ const (
 	testSecret = "remotetestsecretremotetestsecret00000000"
 )
 
-type testKeys struct{}
-
-func (testKeys) LookupKey(_ context.Context, id string) (iam.Key, error) {
-	if id != testKeyID {
-		return iam.Key{}, &iam.AuthError{Kind: iam.ErrUnknownKey, Msg: "unknown key " + id}
-	}
-	return iam.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret, UserName: "tester", Account: "000000000000",
-		Policies: []iam.Policy{iam.AdminPolicy()}}, nil
-}
+// testKeys holds one administrator key.
+var testKeys = iam.Keys(iam.Key{AccessKeyID: testKeyID, SecretAccessKey: testSecret, UserName: "tester", Account: "000000000000",
+	Policies: []iam.Policy{iam.AdminPolicy()}})
 
 // seen is one request the origin answered.
 type seen struct {
@@ -70,7 +64,7 @@ func newOrigin(t testing.TB) *origin {
 	h := s3api.New(objs, s3api.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	o := &origin{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := iam.Verify(r.Context(), r, testKeys{}, time.Now())
+		p, err := iam.Verify(r.Context(), r, testKeys, time.Now())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusForbidden)
 			return
