@@ -1,33 +1,28 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/edgecd/edgecd/iam"
+	"github.com/edgecd/edgecd/internal/awsjson"
 )
 
 // jsonService is one of the node's JSON-protocol APIs.
 type jsonService struct {
-	name        string // SigV4 service name
-	target      string // X-Amz-Target prefix
-	contentType string
+	name string // SigV4 service name
+	awsjson.Protocol
 }
 
 var (
-	statesAPI   = jsonService{"states", "AWSStepFunctions.", "application/x-amz-json-1.0"}
-	pipelineAPI = jsonService{"codepipeline", "CodePipeline_20150709.", "application/x-amz-json-1.1"}
+	statesAPI   = jsonService{"states", awsjson.Protocol{TargetPrefix: "AWSStepFunctions.", ContentType: "application/x-amz-json-1.0"}}
+	pipelineAPI = jsonService{"codepipeline", awsjson.Protocol{TargetPrefix: "CodePipeline_20150709.", ContentType: "application/x-amz-json-1.1"}}
 )
 
 // awsConfig is the SDK configuration for the request's key.
@@ -47,76 +42,32 @@ func (c *Console) call(r *http.Request, svc jsonService, op string, in, out any)
 }
 
 func callJSON(ctx context.Context, cfg aws.Config, svc jsonService, op string, in, out any) error {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
 	if cfg.BaseEndpoint == nil {
 		return fmt.Errorf("the console has no API endpoint to call")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(*cfg.BaseEndpoint, "/")+"/", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", svc.contentType)
-	req.Header.Set("X-Amz-Target", svc.target+op)
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return err
-	}
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), svc.name, cfg.Region, time.Now()); err != nil {
-		return err
-	}
-	client := http.DefaultClient
+	client := &awsjson.Client{Protocol: svc.Protocol, Endpoint: *cfg.BaseEndpoint, Service: svc.name, Config: cfg}
 	if hc, ok := cfg.HTTPClient.(*http.Client); ok && hc != nil {
-		client = hc
+		client.HTTP = hc
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("call %s %s: %w", svc.name, op, err)
+	err := client.Call(ctx, op, in, out)
+	var e *awsjson.Error
+	if errors.As(err, &e) {
+		return serviceError(e)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return fmt.Errorf("read the answer of %s %s: %w", svc.name, op, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		return serviceError(resp.StatusCode, b)
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("decode the answer of %s %s: %w", svc.name, op, err)
-	}
-	return nil
+	return err
 }
 
-// serviceError turns a JSON protocol error answer ({"__type", "message"})
-// into the console's error, AccessDenied as 403.
-func serviceError(status int, body []byte) error {
-	var e struct {
-		Type     string `json:"__type"`
-		Message  string `json:"message"`
-		Message2 string `json:"Message"`
-	}
-	json.Unmarshal(body, &e)
-	code := e.Type
-	if i := strings.LastIndex(code, "#"); i >= 0 {
-		code = code[i+1:]
-	}
+// serviceError turns a JSON protocol error answer into the console's
+// error, AccessDenied as 403.
+func serviceError(e *awsjson.Error) error {
+	code := e.Code
 	if code == "" {
 		code = "ServiceError"
 	}
-	msg := e.Message
-	if msg == "" {
-		msg = e.Message2
-	}
-	out := &apiError{status: status, code: code, msg: msg}
-	if status >= 500 {
+	out := &apiError{status: e.Status, code: code, msg: e.Message}
+	if e.Status >= 500 {
 		out.status = http.StatusBadGateway
 	}
 	if strings.HasPrefix(code, "AccessDenied") {

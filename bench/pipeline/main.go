@@ -14,9 +14,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -29,9 +26,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/edgecd/edgecd/demo"
+	"github.com/edgecd/edgecd/internal/awsjson"
 	"github.com/edgecd/edgecd/pipeline"
 )
 
@@ -82,6 +80,7 @@ func main() {
 type bench struct {
 	info demo.UpInfo
 	http *http.Client
+	api  *awsjson.Client // the pipeline API, signed with up's key
 }
 
 func run(dataDir, site string, n int) error {
@@ -90,6 +89,11 @@ func run(dataDir, site string, n int) error {
 		return err
 	}
 	bn := &bench{info: info, http: &http.Client{Timeout: 10 * time.Second}}
+	bn.api = &awsjson.Client{
+		Protocol: awsjson.Protocol{TargetPrefix: pipeline.APITargetPrefix, ContentType: "application/x-amz-json-1.1"},
+		Endpoint: info.APIURL, Service: "codepipeline", HTTP: bn.http,
+		Config: aws.Config{Region: info.Region, Credentials: credentials.NewStaticCredentialsProvider(info.AccessKeyID, info.SecretAccessKey, "")},
+	}
 	var primary, domain string
 	for _, d := range bn.info.Distributions {
 		if !d.Staging {
@@ -253,26 +257,8 @@ func (bn *bench) waitRun(ctx context.Context, id string, cond func(pipeline.Run)
 
 // call is one signed CodePipeline JSON 1.1 request.
 func (bn *bench) call(ctx context.Context, op string, in, out any) error {
-	body, _ := json.Marshal(in)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, bn.info.APIURL+"/", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", pipeline.APITargetPrefix+op)
-	sum := sha256.Sum256(body)
-	creds := aws.Credentials{AccessKeyID: bn.info.AccessKeyID, SecretAccessKey: bn.info.SecretAccessKey}
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "codepipeline", bn.info.Region, time.Now()); err != nil {
-		return err
-	}
-	resp, err := bn.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s %s", op, resp.Status, b)
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
+	if err := bn.api.Call(ctx, op, in, out); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
 }

@@ -95,7 +95,7 @@ func cmdPipeline(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err := api.call(ctx, "EdgecdPutPipeline", map[string]string{"file": file, "definition": string(data)}, &out); err != nil {
 			return err
 		}
-		return printOut(stdout, f.output, out, fmt.Sprintf("pipeline %s version %d (%s)\nGitHub push webhook: %s%s\n", out.Name, out.Version, out.PipelineArn, api.endpoint, out.WebhookPath))
+		return printOut(stdout, f.output, out, fmt.Sprintf("pipeline %s version %d (%s)\nGitHub push webhook: %s%s\n", out.Name, out.Version, out.PipelineArn, api.client.Endpoint, out.WebhookPath))
 	case "list":
 		var out struct{ Runs []pipeline.Run }
 		var ps struct {

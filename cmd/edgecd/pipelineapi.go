@@ -1,30 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
+	"github.com/edgecd/edgecd/internal/awsjson"
 	"github.com/edgecd/edgecd/pipeline"
 )
 
 // pipelineAPI calls edgecd's CodePipeline JSON 1.1 API, signed with SigV4
 // (service codepipeline) from the standard AWS credential chain.
 type pipelineAPI struct {
-	endpoint string
-	cfg      aws.Config
-	http     *http.Client
+	client awsjson.Client
 }
 
 func newPipelineAPI(ctx context.Context, endpoint, region, profile string) (*pipelineAPI, error) {
@@ -43,7 +36,13 @@ func newPipelineAPI(ctx context.Context, endpoint, region, profile string) (*pip
 	if err != nil {
 		return nil, err
 	}
-	return &pipelineAPI{endpoint: strings.TrimRight(endpoint, "/"), cfg: cfg, http: &http.Client{Timeout: 60 * time.Second}}, nil
+	return &pipelineAPI{client: awsjson.Client{
+		Protocol: awsjson.Protocol{TargetPrefix: pipeline.APITargetPrefix, ContentType: "application/x-amz-json-1.1"},
+		Endpoint: strings.TrimRight(endpoint, "/"),
+		Service:  "codepipeline",
+		Config:   cfg,
+		HTTP:     &http.Client{Timeout: 60 * time.Second},
+	}}, nil
 }
 
 // apiError is an error answer of the API.
@@ -68,48 +67,20 @@ func (e *apiError) Error() string {
 }
 
 func (c *pipelineAPI) call(ctx context.Context, op string, in, out any) error {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint+"/", bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("--endpoint-url %q: %w", c.endpoint, err)
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", pipeline.APITargetPrefix+op)
-	creds, err := c.cfg.Credentials.Retrieve(ctx)
-	if err != nil {
+	err := c.client.Call(ctx, op, in, out)
+	var e *awsjson.Error
+	var ue *url.Error
+	switch {
+	case errors.As(err, &e) && e.Code == "":
+		return fmt.Errorf("%s answered %d %s: %s", c.client.Endpoint, e.Status, http.StatusText(e.Status), e.Message)
+	case e != nil:
+		return &apiError{Code: e.Code, Message: e.Message, Status: e.Status}
+	case errors.Is(err, awsjson.ErrNoCredentials):
 		return fmt.Errorf("no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to edgecd's key (%w)", err)
+	case errors.As(err, &ue):
+		return fmt.Errorf("%w (is edgecd running at %s?)", err, c.client.Endpoint)
 	}
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "codepipeline", c.cfg.Region, time.Now()); err != nil {
-		return err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("call %s: %w (is edgecd running at %s?)", op, err, c.endpoint)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Type    string `json:"__type"`
-			Message string `json:"message"`
-		}
-		json.Unmarshal(b, &e)
-		if e.Type == "" {
-			return fmt.Errorf("%s answered %s: %s", c.endpoint, resp.Status, strings.TrimSpace(string(b)))
-		}
-		return &apiError{Code: e.Type, Message: e.Message, Status: resp.StatusCode}
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(b, out)
+	return err
 }
 
 // run fetches one run (its pipeline found from the id).
