@@ -3,28 +3,19 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
-	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	cfapi "github.com/edgecd/edgecd/awsapi/cloudfront"
-	ssmapi "github.com/edgecd/edgecd/awsapi/ssm"
 	"github.com/edgecd/edgecd/cdn"
-	"github.com/edgecd/edgecd/iam"
 	"github.com/edgecd/edgecd/metrics"
-	"github.com/edgecd/edgecd/params"
 	"github.com/edgecd/edgecd/release"
-	"github.com/edgecd/edgecd/store/sqlite"
+	"github.com/edgecd/edgecd/release/releasetest"
 )
 
 // rampAPI is an edgecd API in one test server: CloudFront (native mode,
@@ -32,7 +23,6 @@ import (
 // grow by one window's traffic per scrape for the primary in dist: 100
 // primary answers, 60 staging answers, 200s while healthy, 502s once broken.
 type rampAPI struct {
-	srv     *httptest.Server
 	cfg     aws.Config
 	dist    atomic.Value // the primary's id
 	broken  atomic.Bool
@@ -41,34 +31,9 @@ type rampAPI struct {
 
 func newRampAPI(t *testing.T) *rampAPI {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "api.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	log := slog.New(slog.DiscardHandler)
-	svc := cdn.NewService(db, cdn.Options{Mode: cdn.Native})
-	cf := cfapi.New(svc, cfapi.Options{Logger: log})
-	ssm := ssmapi.New(params.NewService(db, params.Config{Logger: log}), ssmapi.Config{})
-	admin := &iam.Principal{Key: iam.Key{AccessKeyID: "AKIDRAMP", UserName: "ramp", Account: svc.Account(), Policies: []iam.Policy{iam.AdminPolicy()}},
-		Scope: iam.Scope{AccessKeyID: "AKIDRAMP", Region: "us-east-1"}}
 	api := &rampAPI{}
 	api.dist.Store("")
-	api.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(iam.WithPrincipal(r.Context(), admin))
-		switch {
-		case r.URL.Path == "/metrics":
-			api.serveMetrics(w)
-		case strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonSSM."):
-			ssm.ServeHTTP(w, r)
-		default:
-			cf.ServeHTTP(w, r)
-		}
-	}))
-	t.Cleanup(api.srv.Close)
-	api.cfg = aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(api.srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDRAMP", "secret", "")}
+	api.cfg = releasetest.Start(t, cdn.Native, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { api.serveMetrics(w) }))
 	return api
 }
 
@@ -103,19 +68,7 @@ func (api *rampAPI) stageWeighted(t *testing.T) string {
 	cf := cloudfront.NewFromConfig(api.cfg)
 	primary := api.dist.Load().(string)
 	if primary == "" {
-		out, err := cf.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
-			CallerReference: aws.String("ramp-primary"), Comment: aws.String("primary"), Enabled: aws.Bool(true),
-			Origins: &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{{
-				Id: aws.String("s3"), DomainName: aws.String("site.s3.us-east-1.amazonaws.com"), OriginPath: aws.String("/1.0.0"),
-				S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-			}}},
-			DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: aws.String("s3"), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyAllowAll,
-				CachePolicyId: aws.String("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")},
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		primary = aws.ToString(out.Distribution.Id)
+		primary = releasetest.CreatePrimary(t, cf)
 		api.dist.Store(primary)
 	}
 	c := release.NewClient(api.cfg)

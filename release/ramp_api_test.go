@@ -3,25 +3,16 @@ package release
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudfront"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudfront/types"
 
-	cfapi "github.com/edgecd/edgecd/awsapi/cloudfront"
-	ssmapi "github.com/edgecd/edgecd/awsapi/ssm"
 	"github.com/edgecd/edgecd/cdn"
-	"github.com/edgecd/edgecd/iam"
-	"github.com/edgecd/edgecd/params"
-	"github.com/edgecd/edgecd/store/sqlite"
+	"github.com/edgecd/edgecd/release/releasetest"
 )
 
 // apiClient is a Client on an in-process edgecd API (CloudFront in mode,
@@ -29,43 +20,9 @@ import (
 // SDK as the release commands do to any endpoint.
 func apiClient(t *testing.T, mode cdn.Mode) (*Client, string) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "api.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	log := slog.New(slog.DiscardHandler)
-	svc := cdn.NewService(db, cdn.Options{Mode: mode})
-	cf := cfapi.New(svc, cfapi.Options{Logger: log})
-	ssm := ssmapi.New(params.NewService(db, params.Config{Logger: log}), ssmapi.Config{})
-	admin := &iam.Principal{Key: iam.Key{AccessKeyID: "AKIDRAMP", UserName: "ramp", Account: svc.Account(), Policies: []iam.Policy{iam.AdminPolicy()}},
-		Scope: iam.Scope{AccessKeyID: "AKIDRAMP", Region: "us-east-1"}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(iam.WithPrincipal(r.Context(), admin))
-		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonSSM.") {
-			ssm.ServeHTTP(w, r)
-			return
-		}
-		cf.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	c := NewClient(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDRAMP", "secret", "")})
+	c := NewClient(releasetest.Start(t, mode, nil))
 	c.S3, c.Poll = nil, 5*time.Millisecond
-	out, err := c.CloudFront.CreateDistribution(ctx, &cloudfront.CreateDistributionInput{DistributionConfig: &cftypes.DistributionConfig{
-		CallerReference: aws.String("ramp-primary"), Comment: aws.String("primary"), Enabled: aws.Bool(true),
-		Origins: &cftypes.Origins{Quantity: aws.Int32(1), Items: []cftypes.Origin{{
-			Id: aws.String("s3"), DomainName: aws.String("site.s3.us-east-1.amazonaws.com"), OriginPath: aws.String("/1.0.0"),
-			S3OriginConfig: &cftypes.S3OriginConfig{OriginAccessIdentity: aws.String("")},
-		}}},
-		DefaultCacheBehavior: &cftypes.DefaultCacheBehavior{TargetOriginId: aws.String("s3"), ViewerProtocolPolicy: cftypes.ViewerProtocolPolicyAllowAll,
-			CachePolicyId: aws.String("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, aws.ToString(out.Distribution.Id)
+	return c, releasetest.CreatePrimary(t, c.CloudFront)
 }
 
 // policyOf reads the config and ETag of the primary's policy.
